@@ -1,0 +1,45 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import PartyOrganization, Region, User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "full_name", "phone", "unit", "scope", "region", "is_active", "last_login"]
+    list_filter = ["is_active", "is_staff", "scope", "groups"]
+    search_fields = ["username", "full_name", "phone", "unit"]
+    list_select_related = ["region"]
+    autocomplete_fields = ["organization", "region"]
+    ordering = ["username"]
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("个人信息"), {"fields": ("full_name", "phone", "email", "unit", "organization")}),
+        (_("角色与数据范围"), {"fields": ("groups", "scope", "region")}),
+        (_("状态"), {"fields": ("is_active", "is_staff", "is_superuser", "user_permissions")}),
+        (_("重要日期"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("username", "full_name", "password1", "password2")}),
+        (_("角色与数据范围"), {"fields": ("groups", "scope", "region", "organization")}),
+    )
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "parent", "code", "depth", "sort_order"]
+    list_filter = ["kind", "depth"]
+    search_fields = ["name", "code"]
+    list_select_related = ["parent"]
+    autocomplete_fields = ["parent"]
+    ordering = ["path"]
+
+
+@admin.register(PartyOrganization)
+class PartyOrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "domain", "region", "parent", "secretary", "member_count", "is_active"]
+    list_filter = ["domain", "kind", "is_active", "region__kind"]
+    search_fields = ["name", "secretary", "region__name"]
+    list_select_related = ["region", "parent"]
+    autocomplete_fields = ["region", "parent"]

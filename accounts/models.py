@@ -1,0 +1,185 @@
+"""Users, the administrative regions of the city and its Party organizations."""
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Concat, Substr
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from core.models import TimeStampedModel
+
+from .choices import REGION_PARENT_KINDS, DataScope, Domain, OrganizationKind, RegionKind
+from .roles import Role
+
+phone_validator = RegexValidator(r"^[0-9+\-() ]{5,20}$", _("请输入有效的电话号码"))
+
+
+class Region(TimeStampedModel):
+    """行政区划: a node of the city's tree, city → district/county (or 市直) → town/subdistrict → village/community.
+
+    `path` is a materialized path of ids ("/1/4/17/") so "this node and everything under it" is one indexed
+    prefix query, which every data-scope filter relies on.
+    """
+
+    name = models.CharField(_("名称"), max_length=100)
+    kind = models.CharField(_("层级"), max_length=16, choices=RegionKind.choices)
+    code = models.CharField(_("区划代码"), max_length=32, blank=True)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级区划"), null=True, blank=True, related_name="children", on_delete=models.PROTECT
+    )
+    path = models.CharField(_("路径"), max_length=255, editable=False, db_index=True, default="")
+    depth = models.PositiveSmallIntegerField(_("深度"), editable=False, default=0)
+    sort_order = models.PositiveIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("行政区划")
+        verbose_name_plural = _("行政区划")
+        ordering = ["path"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="region_unique_name_under_parent"),
+            models.UniqueConstraint(
+                fields=["code"], condition=~models.Q(code=""), name="region_unique_code_when_given"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        parent_kind = self.parent.kind if self.parent_id else None
+        allowed = REGION_PARENT_KINDS.get(self.kind, set())
+        if parent_kind not in allowed:
+            raise ValidationError({"parent": _("“%(kind)s”不能设在该上级区划之下") % {"kind": self.get_kind_display()}})
+        if self.pk and self.parent_id and f"/{self.pk}/" in self.parent.path:
+            raise ValidationError({"parent": _("上级区划不能是自身或其下级")})
+
+    def save(self, *args, **kwargs):
+        # The path depends on the id, so it is set right after the row is written. Moving a node rewrites
+        # the paths under it in one UPDATE. This keeps the tree consistent; it is not a business rule.
+        super().save(*args, **kwargs)
+        old_path, old_depth = self.path, self.depth
+        new_path = (self.parent.path if self.parent_id else "/") + f"{self.pk}/"
+        if new_path == old_path:
+            return
+        self.path, self.depth = new_path, new_path.count("/") - 2
+        Region.objects.filter(pk=self.pk).update(path=self.path, depth=self.depth)
+        if old_path:
+            Region.objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
+                path=Concat(models.Value(new_path), Substr("path", len(old_path) + 1)),
+                depth=models.F("depth") + (self.depth - old_depth),
+            )
+
+    def is_within(self, other: "Region") -> bool:
+        """True when this node is `other` or lies under it."""
+        return self.path.startswith(other.path)
+
+
+class PartyOrganization(TimeStampedModel):
+    """党组织: a Party committee, general branch, branch or joint branch, in a region and of a domain."""
+
+    name = models.CharField(_("名称"), max_length=200)
+    kind = models.CharField(_("类型"), max_length=20, choices=OrganizationKind.choices)
+    domain = models.CharField(_("领域"), max_length=20, choices=Domain.choices, db_index=True)
+    region = models.ForeignKey(
+        Region, verbose_name=_("所在区划"), related_name="organizations", on_delete=models.PROTECT
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级党组织"),
+        null=True,
+        blank=True,
+        related_name="children",
+        on_delete=models.PROTECT,
+    )
+    secretary = models.CharField(_("书记"), max_length=50, blank=True)
+    member_count = models.PositiveIntegerField(_("党员人数"), default=0)
+    is_active = models.BooleanField(_("有效"), default=True)
+
+    class Meta:
+        verbose_name = _("党组织")
+        verbose_name_plural = _("党组织")
+        ordering = ["region__path", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "name"], name="organization_unique_name_in_region"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.parent_id and self.pk and self.parent_id == self.pk:
+            raise ValidationError({"parent": _("上级党组织不能是自身")})
+
+
+class User(AbstractUser):
+    """系统用户: anyone who logs in. Roles are groups (roles.py); what they see is their data scope.
+
+    `organization` is the unit a person belongs to (a site leader's own branch; for scorers it is what the
+    conflict-of-interest rule compares against); `region` is the subtree a region-scoped user oversees.
+    """
+
+    full_name = models.CharField(_("姓名"), max_length=50, blank=True)
+    phone = models.CharField(_("手机号"), max_length=20, blank=True, validators=[phone_validator])
+    unit = models.CharField(_("工作单位"), max_length=200, blank=True)
+    organization = models.ForeignKey(
+        PartyOrganization,
+        verbose_name=_("所属党组织"),
+        null=True,
+        blank=True,
+        related_name="members",
+        on_delete=models.SET_NULL,
+    )
+    scope = models.CharField(_("数据范围"), max_length=16, choices=DataScope.choices, default=DataScope.ASSIGNED)
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("所辖区域"),
+        null=True,
+        blank=True,
+        related_name="users",
+        on_delete=models.PROTECT,
+        help_text=_("数据范围为“所辖区域”时必填：该用户可见此区划及其下级的数据。"),
+    )
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+        ordering = ["username"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(scope=DataScope.REGION) | models.Q(region__isnull=False),
+                name="user_region_scope_needs_region",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.full_name}（{self.username}）" if self.full_name else self.username
+
+    def clean(self):
+        super().clean()
+        if self.scope == DataScope.REGION and not self.region_id:
+            raise ValidationError({"region": _("数据范围为“所辖区域”时必须选择所辖区域")})
+
+    def get_full_name(self):
+        return self.full_name or self.username
+
+    def get_short_name(self):
+        return self.full_name or self.username
+
+    @cached_property
+    def roles(self) -> frozenset[str]:
+        """The role codes this user holds (group names); a superuser holds admin implicitly."""
+        names = {group.name for group in self.groups.all()}
+        if self.is_superuser:
+            names.add(Role.ADMIN)
+        return frozenset(name for name in names if name in Role.values)
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def role_labels(self) -> list[str]:
+        return [str(Role(code).label) for code in Role.values if code in self.roles]

@@ -1,0 +1,79 @@
+"""The roles of DOMAIN.md §8, as Django groups with permissions.
+
+A role is a group; what it may do is its permissions, what it may see is the user's data scope (scope.py).
+Permissions of models that later migrations add are attached by sync_role_permissions, which runs after
+every migrate, so a role listed here gets them as soon as the model exists.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("系统管理员")
+    STAFF = "staff", _("组织部工作人员")
+    DISTRICT = "district", _("区县联络员")
+    INSTRUCTOR = "instructor", _("督查指导员")
+    LEADER = "leader", _("示范点负责人")
+    SCORER = "scorer", _("评分人员")
+    TEAMLEAD = "teamlead", _("验收组组长")
+    VIEWER = "viewer", _("领导（只读）")
+
+
+# The group that stands for each role is named by the role's code, so renaming a label never breaks it.
+ALL = "*"
+VIEW = "view"
+
+# Per role: app label -> which permissions of that app's models ("*" all, "view" only view_*,
+# or an explicit list of codenames). Later issues extend this table as their models arrive.
+ROLE_PERMISSIONS: dict[str, dict[str, object]] = {
+    Role.ADMIN: {
+        "accounts": ALL,
+        "auth": ALL,
+        "core": ALL,
+        "axes": ALL,
+        "sites": ALL,
+        "standards": ALL,
+        "archives": ALL,
+        "supervision": ALL,
+        "evaluations": ALL,
+    },
+    Role.STAFF: {
+        "accounts": [
+            "view_user",
+            "view_region",
+            "view_partyorganization",
+            "add_partyorganization",
+            "change_partyorganization",
+        ],
+        "core": ["view_auditentry"],
+        "sites": ALL,
+        "standards": ALL,
+        "archives": ALL,
+        "supervision": ALL,
+        "evaluations": ALL,
+    },
+    Role.DISTRICT: {"accounts": ["view_region", "view_partyorganization"], "sites": VIEW, "archives": VIEW},
+    Role.INSTRUCTOR: {"accounts": ["view_region", "view_partyorganization"], "sites": VIEW, "archives": VIEW},
+    Role.LEADER: {"accounts": ["view_region", "view_partyorganization"], "sites": VIEW, "archives": VIEW},
+    Role.SCORER: {"accounts": ["view_region", "view_partyorganization"], "sites": VIEW},
+    Role.TEAMLEAD: {"accounts": ["view_region", "view_partyorganization"], "sites": VIEW},
+    Role.VIEWER: {"accounts": ["view_region", "view_partyorganization"], "sites": VIEW, "evaluations": VIEW},
+}
+
+# Staff of the organization department and administrators may enter Django's admin (is_staff).
+ADMIN_SITE_ROLES = {Role.ADMIN, Role.STAFF}
+
+
+def role_permission_filter(spec: dict[str, object]) -> models.Q:
+    """A Q over auth.Permission selecting what `spec` grants."""
+    query = models.Q(pk__in=[])
+    for app_label, grant in spec.items():
+        in_app = models.Q(content_type__app_label=app_label)
+        if grant == ALL:
+            query |= in_app
+        elif grant == VIEW:
+            query |= in_app & models.Q(codename__startswith="view_")
+        else:
+            query |= in_app & models.Q(codename__in=list(grant))
+    return query

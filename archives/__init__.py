@@ -1,0 +1,1 @@
+"""Archives (档案): materials, versions, review, evidence links and ledgers (台账)."""

@@ -1,0 +1,1 @@
+"""Settings split by mode: base (shared), dev (make run), test (pytest), prod (deployment)."""

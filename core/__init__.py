@@ -1,0 +1,1 @@
+"""Shared foundation: timestamps, audit trail, navigation, health checks, background-job plumbing."""

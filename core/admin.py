@@ -1,0 +1,31 @@
+from django.contrib import admin
+
+from .models import AuditEntry, JobHeartbeat
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The audit trail is evidence: readable, never editable."""
+
+    list_display = ["at", "actor", "action", "content_type", "object_repr", "reason"]
+    list_filter = ["action", "content_type", "at"]
+    search_fields = ["object_repr", "actor__username", "actor__full_name", "reason"]
+    date_hierarchy = "at"
+    list_select_related = ["actor", "content_type"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(JobHeartbeat)
+class JobHeartbeatAdmin(admin.ModelAdmin):
+    list_display = ["id", "source", "requested_by", "requested_at", "ran_at", "worker"]
+    list_filter = ["source", "ran_at"]
+    search_fields = ["worker", "requested_by__username"]
+    list_select_related = ["requested_by"]

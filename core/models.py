@@ -1,0 +1,77 @@
+"""What every app shares: timestamps, the audit trail, background-job heartbeats. No domain knowledge."""
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TimeStampedModel(models.Model):
+    """Base for domain models: when a row was created and last changed."""
+
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class AuditEntry(models.Model):
+    """审计记录: who did what to which object and when, with the changed fields and the reason.
+
+    Written only by services (core.services.audit_record), never edited; staff read it on object pages.
+    """
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    action = models.CharField(_("操作"), max_length=64)
+    content_type = models.ForeignKey(ContentType, verbose_name=_("对象类型"), on_delete=models.PROTECT)
+    object_id = models.CharField(_("对象编号"), max_length=64)
+    target = GenericForeignKey("content_type", "object_id")
+    object_repr = models.CharField(_("对象"), max_length=200)
+    changes = models.JSONField(_("变更内容"), default=dict, blank=True)
+    reason = models.TextField(_("原因"), blank=True)
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("审计记录")
+        verbose_name_plural = _("审计记录")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "-at"])]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor or '-'} {self.action} {self.object_repr}"
+
+
+class JobHeartbeat(models.Model):
+    """后台任务心跳: proof that the worker ran a job, written by the job itself.
+
+    The scheduler writes one every minute ("beat"); the system-status page can enqueue one ("manual") and
+    wait for it, which shows an administrator that jobs really run.
+    """
+
+    class Source(models.TextChoices):
+        BEAT = "beat", _("定时任务")
+        MANUAL = "manual", _("手动检测")
+
+    source = models.CharField(_("来源"), max_length=16, choices=Source.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("发起人"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    requested_at = models.DateTimeField(_("发起时间"), null=True, blank=True)
+    ran_at = models.DateTimeField(_("执行时间"), null=True, blank=True, db_index=True)
+    worker = models.CharField(_("执行进程"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("后台任务心跳")
+        verbose_name_plural = _("后台任务心跳")
+        ordering = ["-id"]
+
+    def __str__(self):
+        return f"{self.get_source_display()} {self.ran_at or _('等待执行')}"
+
+    @property
+    def done(self) -> bool:
+        return self.ran_at is not None

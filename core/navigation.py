@@ -1,0 +1,40 @@
+"""Role-aware navigation without core knowing the apps.
+
+Each app declares `navigation = [NavItem(...)]` on its AppConfig; the context processor collects the items
+the current user may see. An item is shown when the user holds any of its permissions (or it has none).
+"""
+
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.urls import NoReverseMatch, reverse
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    icon: str = "bi-circle"
+    order: int = 100
+    permissions: tuple[str, ...] = field(default_factory=tuple)
+    # Extra test on the user, for what permissions cannot say (e.g. "has an own site").
+    when: object = None
+
+    def visible_to(self, user) -> bool:
+        if not user.is_authenticated:
+            return False
+        if self.permissions and not any(user.has_perm(p) for p in self.permissions):
+            return False
+        return self.when is None or bool(self.when(user))
+
+    @property
+    def url(self) -> str:
+        try:
+            return reverse(self.url_name)
+        except NoReverseMatch:
+            return "#"
+
+
+def navigation_for(user) -> list[NavItem]:
+    items = [item for config in apps.get_app_configs() for item in getattr(config, "navigation", ())]
+    return sorted((item for item in items if item.visible_to(user)), key=lambda item: item.order)

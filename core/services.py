@@ -1,0 +1,46 @@
+"""Writes shared by every app: the audit trail and background-job heartbeats."""
+
+import socket
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.utils import timezone
+
+from .models import AuditEntry, JobHeartbeat
+
+
+def audit_record(*, actor, action: str, target: models.Model, changes: dict | None = None, reason: str = ""):
+    """Record who did what to `target`. Call it inside the service's transaction so both land or neither."""
+    return AuditEntry.objects.create(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        content_type=ContentType.objects.get_for_model(target, for_concrete_model=False),
+        object_id=str(target.pk),
+        object_repr=str(target)[:200],
+        changes=changes or {},
+        reason=reason,
+    )
+
+
+def heartbeat_request(*, user) -> JobHeartbeat:
+    """Create a pending heartbeat and enqueue the job that completes it, once the row is committed."""
+    from .tasks import record_heartbeat  # tasks import services; import here to keep the cycle out
+
+    with transaction.atomic():
+        beat = JobHeartbeat.objects.create(
+            source=JobHeartbeat.Source.MANUAL, requested_by=user, requested_at=timezone.now()
+        )
+        transaction.on_commit(lambda: record_heartbeat.delay(source=JobHeartbeat.Source.MANUAL, heartbeat_id=beat.pk))
+    return beat
+
+
+def heartbeat_record(*, source: str, heartbeat_id: int | None = None) -> JobHeartbeat:
+    """Mark a requested heartbeat done, or write a new one for the scheduler."""
+    now = timezone.now()
+    worker = socket.gethostname()
+    if heartbeat_id is not None:
+        JobHeartbeat.objects.filter(pk=heartbeat_id).update(ran_at=now, worker=worker)
+        return JobHeartbeat.objects.get(pk=heartbeat_id)
+    # The scheduler's heartbeats need only the latest; keep the table from growing a row a minute forever.
+    JobHeartbeat.objects.filter(source=source, ran_at__lt=now - timezone.timedelta(days=1)).delete()
+    return JobHeartbeat.objects.create(source=source, ran_at=now, worker=worker)

@@ -1,0 +1,56 @@
+"""Pages every deployment has: the health check and the system status of background jobs."""
+
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from core.permissions import require_permission
+
+from . import health, services
+from .http import is_htmx
+from .models import JobHeartbeat
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """For load balancers and monitoring: 200 when healthy, 503 when the database (or broker) is not."""
+    healthy, report = health.health_report()
+    return JsonResponse(report, status=200 if healthy else 503)
+
+
+@require_permission("core.view_jobheartbeat")
+def system_status(request):
+    _healthy, report = health.health_report()
+    words = {"ok": _("正常"), "error": _("异常"), "embedded": _("内置队列（无需 Redis）")}
+    beat = health.last_beat()
+    status_rows = [
+        (_("数据库"), words[report["database"]]),
+        (_("任务队列"), words[report["broker"]]),
+        (_("最近一次定时任务"), date_format(localtime(beat.ran_at), "Y-m-d H:i:s") if beat else _("尚未执行")),
+    ]
+    recent = JobHeartbeat.objects.select_related("requested_by")[:10]
+    return render(
+        request,
+        "core/system_status.html",
+        {"status_rows": status_rows, "recent": recent, "breadcrumbs": [(_("系统状态"), None)]},
+    )
+
+
+@require_POST
+@require_permission("core.view_jobheartbeat")
+def heartbeat_request(request):
+    beat = services.heartbeat_request(user=request.user)
+    if is_htmx(request):
+        return render(request, "core/_heartbeat.html", {"beat": beat})
+    return redirect("core:system_status")
+
+
+@require_permission("core.view_jobheartbeat")
+def heartbeat_detail(request, pk: int):
+    beat = get_object_or_404(JobHeartbeat, pk=pk)
+    return render(request, "core/_heartbeat.html", {"beat": beat})

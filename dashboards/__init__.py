@@ -1,0 +1,1 @@
+"""Role home pages and statistics: reads every app, nothing reads it."""

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Fetch the front-end libraries from the npm registry and copy the files the pages use under static/vendor/.
+# The result is committed: pages never load anything from a CDN (deployments sit on intranets).
+# To upgrade: change a version below, run `make vendor`, look at the pages, commit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  "bootstrap@5.3.9"
+  "bootstrap-icons@1.13.2"
+  "htmx.org@2.0.11"
+)
+
+out=static/vendor
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+fetch() {  # fetch NAME@VERSION -> $work/NAME/package
+  local spec=$1 name=${1%@*}
+  mkdir -p "$work/$name"
+  (cd "$work/$name" && npm pack --silent "$spec" >/dev/null 2>&1 && tar xzf ./*.tgz)
+}
+
+for spec in "${PACKAGES[@]}"; do fetch "$spec"; done
+rm -rf "$out" && mkdir -p "$out"/{bootstrap/css,bootstrap/js,bootstrap-icons/fonts,htmx}
+
+cp "$work/bootstrap/package/dist/css/bootstrap.min.css" "$work/bootstrap/package/dist/css/bootstrap.min.css.map" "$out/bootstrap/css/"
+cp "$work/bootstrap/package/dist/js/bootstrap.bundle.min.js" "$work/bootstrap/package/dist/js/bootstrap.bundle.min.js.map" "$out/bootstrap/js/"
+cp "$work/bootstrap/package/LICENSE" "$out/bootstrap/"
+cp "$work/bootstrap-icons/package/font/bootstrap-icons.min.css" "$out/bootstrap-icons/"
+cp "$work/bootstrap-icons/package/font/fonts/bootstrap-icons.woff2" "$work/bootstrap-icons/package/font/fonts/bootstrap-icons.woff" "$out/bootstrap-icons/fonts/"
+cp "$work/bootstrap-icons/package/LICENSE" "$out/bootstrap-icons/"
+cp "$work/htmx.org/package/dist/htmx.min.js" "$out/htmx/"
+cp "$work/htmx.org/package/LICENSE" "$out/htmx/"
+
+printf '%s\n' "# Vendored by scripts/vendor.sh (make vendor) from the npm registry." "${PACKAGES[@]}" > "$out/VERSIONS.txt"
+echo "vendored into $out:"; cat "$out/VERSIONS.txt"

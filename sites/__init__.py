@@ -1,0 +1,1 @@
+"""Demonstration sites (示范点): registry, creation groups, zones/belts, batches, lifecycle, targets."""

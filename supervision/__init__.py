@@ -1,0 +1,1 @@
+"""Supervision (督办): assignments, reminders, guidance visits, rectification, experiences, notices."""

@@ -1,0 +1,35 @@
+"""The interface is Chinese by default and English with ?lang=en, remembered in a cookie."""
+
+
+def test_chinese_by_default(client, db):
+    html = client.get("/accounts/login/").content.decode()
+    assert 'lang="zh-hans"' in html
+    assert "示范点创建管理系统" in html and "登录" in html
+
+
+def test_lang_parameter_switches_to_english_and_is_remembered(client, db):
+    html = client.get("/accounts/login/?lang=en").content.decode()
+    assert 'lang="en"' in html
+    assert "Demonstration Site Management System" in html
+    assert "Log in" in html
+    # The cookie keeps the choice for the next page.
+    again = client.get("/accounts/login/").content.decode()
+    assert 'lang="en"' in again
+
+
+def test_switching_back_to_chinese(client, db):
+    client.get("/accounts/login/?lang=en")
+    html = client.get("/accounts/login/?lang=zh-hans").content.decode()
+    assert 'lang="zh-hans"' in html and "登录" in html
+
+
+def test_unknown_language_is_ignored(client, db):
+    html = client.get("/accounts/login/?lang=xx").content.decode()
+    assert 'lang="zh-hans"' in html
+
+
+def test_home_in_english_for_a_logged_in_user(client, cast):
+    client.force_login(cast.staff)
+    html = client.get("/?lang=en").content.decode()
+    assert "Party organizations" in html
+    assert "Change password" in html

@@ -1,0 +1,71 @@
+"""Friendly error pages, the home page for every role, and navigation that follows the role."""
+
+import pytest
+from django.template.loader import render_to_string
+
+
+@pytest.mark.parametrize("role", ["admin", "staff", "district", "instructor", "leader", "scorer", "teamlead",
+                                  "viewer", "outsider", "nobody"])
+def test_home_page_for_every_role(client, cast, role):
+    user = getattr(cast, role)
+    client.force_login(user)
+    response = client.get("/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert user.full_name in html
+    if role == "nobody":
+        assert "还没有分配角色" in html
+
+
+def test_home_counts_follow_the_scope(client, cast):
+    client.force_login(cast.district)
+    response = client.get("/")
+    assert response.context["organization_total"] == 2
+    client.force_login(cast.staff)
+    assert client.get("/").context["organization_total"] == 4
+
+
+def test_navigation_follows_the_role(client, cast):
+    client.force_login(cast.admin)
+    admin_html = client.get("/").content.decode()
+    assert "系统状态" in admin_html and "管理后台" in admin_html and "党组织" in admin_html
+    client.force_login(cast.leader)
+    leader_html = client.get("/").content.decode()
+    assert "系统状态" not in leader_html and "管理后台" not in leader_html
+    assert "党组织" in leader_html
+
+
+def test_breadcrumbs_on_inner_pages(client, cast):
+    client.force_login(cast.staff)
+    html = client.get("/accounts/organizations/").content.decode()
+    assert 'class="breadcrumb' in html and 'aria-current="page">党组织' in html
+
+
+def test_404_is_friendly_and_chinese(client, cast):
+    client.force_login(cast.staff)
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "页面不存在" in response.content.decode()
+
+
+def test_403_is_friendly_and_chinese(client, cast):
+    client.force_login(cast.leader)
+    response = client.get("/system/")
+    assert response.status_code == 403
+    assert "没有权限" in response.content.decode()
+
+
+def test_500_page_stands_alone():
+    html = render_to_string("500.html")
+    assert "系统出错了" in html and "返回首页" in html
+
+
+def test_500_handler_renders_the_page(client, cast, settings):
+    from unittest import mock
+
+    client.raise_request_exception = False
+    client.force_login(cast.staff)
+    with mock.patch("dashboards.views.organizations_visible_to", side_effect=RuntimeError("boom")):
+        response = client.get("/")
+    assert response.status_code == 500
+    assert "系统出错了" in response.content.decode()

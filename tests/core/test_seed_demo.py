@@ -1,0 +1,91 @@
+"""seed_demo: a realistic demo city, one user per role, idempotent, refused on production data."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts.choices import Domain, RegionKind
+from accounts.models import PartyOrganization, Region, User
+from accounts.roles import Role
+
+DEMO_USERNAMES = ["admin", "staff", "district", "instructor", "leader", "scorer", "teamlead", "viewer"]
+
+
+def counts():
+    return Region.objects.count(), PartyOrganization.objects.count(), User.objects.count()
+
+
+@pytest.fixture
+def seeded(db, settings):
+    settings.DEBUG = True
+    call_command("seed_demo", password="Demo-pass-1", stdout=StringIO())
+
+
+def test_demo_city_has_districts_towns_and_villages(seeded):
+    city = Region.objects.get(kind=RegionKind.CITY)
+    districts = Region.objects.filter(parent=city)
+    assert districts.count() >= 6
+    assert districts.filter(kind=RegionKind.MUNICIPAL, name="市直").exists()
+    assert Region.objects.filter(kind__in=[RegionKind.TOWN, RegionKind.SUBDISTRICT]).count() >= 12
+    assert Region.objects.filter(kind__in=[RegionKind.VILLAGE, RegionKind.COMMUNITY]).count() >= 40
+
+
+def test_demo_city_has_300_organizations_in_every_domain(seeded):
+    assert PartyOrganization.objects.count() >= 300
+    present = set(PartyOrganization.objects.values_list("domain", flat=True))
+    assert present == set(Domain.values)
+
+
+def test_one_demo_user_per_role_with_the_demo_password(seeded):
+    for username in DEMO_USERNAMES:
+        user = User.objects.get(username=username)
+        assert user.check_password("Demo-pass-1")
+        assert user.roles == {Role(username)}
+        assert user.full_name
+    assert User.objects.get(username="admin").is_superuser
+    assert User.objects.get(username="district").region.name == "临江区"
+    leader = User.objects.get(username="leader")
+    assert leader.organization.domain == Domain.RURAL
+
+
+def test_secretaries_have_plausible_names(seeded):
+    lengths = {len(name) for name in PartyOrganization.objects.values_list("secretary", flat=True)}
+    assert lengths <= {2, 3, 4}
+
+
+def test_seed_demo_is_idempotent(seeded, settings):
+    before = counts()
+    call_command("seed_demo", password="Demo-pass-1", stdout=StringIO())
+    assert counts() == before
+
+
+def test_seed_demo_refuses_without_debug_unless_forced(db, settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="--force"):
+        call_command("seed_demo")
+    assert User.objects.count() == 0
+    call_command("seed_demo", "--force", stdout=StringIO())
+    assert User.objects.filter(username__in=DEMO_USERNAMES).count() == 8
+
+
+def test_if_empty_skips_a_database_that_has_users(db, settings):
+    settings.DEBUG = True
+    User.objects.create_user("someone", password="x")
+    call_command("seed_demo", "--if-empty", stdout=StringIO())
+    assert not PartyOrganization.objects.exists()
+
+
+def test_default_password_comes_from_settings(db, settings):
+    settings.DEBUG = True
+    settings.DEMO_PASSWORD = "From-env-2026"
+    call_command("seed_demo", stdout=StringIO())
+    assert User.objects.get(username="viewer").check_password("From-env-2026")
+
+
+def test_load_defaults_is_idempotent(db):
+    from django.contrib.auth.models import Group
+
+    call_command("load_defaults", stdout=StringIO())
+    call_command("load_defaults", stdout=StringIO())
+    assert Group.objects.filter(name__in=Role.values).count() == len(Role.values)

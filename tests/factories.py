@@ -1,0 +1,58 @@
+"""One factory per model (house style rule 6)."""
+
+import factory
+from django.contrib.auth.models import Group
+
+from accounts.choices import DataScope, Domain, OrganizationKind, RegionKind
+from accounts.models import PartyOrganization, Region, User
+from core.models import JobHeartbeat
+
+PASSWORD = "Test-pass-2026"
+
+
+class RegionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Region
+
+    name = factory.Sequence(lambda n: f"区划{n}")
+    kind = RegionKind.CITY
+    parent = None
+
+
+class PartyOrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PartyOrganization
+
+    name = factory.Sequence(lambda n: f"第{n}党支部")
+    kind = OrganizationKind.BRANCH
+    domain = Domain.RURAL
+    region = factory.SubFactory(RegionFactory)
+    secretary = "张书记"
+    member_count = 20
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ["username"]
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    full_name = factory.Sequence(lambda n: f"用户{n}")
+    scope = DataScope.ASSIGNED
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.groups.set(Group.objects.filter(name__in=extracted))
+            self.is_staff = self.is_superuser or bool({"admin", "staff"} & set(extracted))
+        if create:
+            self.save()
+
+
+class JobHeartbeatFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = JobHeartbeat
+
+    source = JobHeartbeat.Source.BEAT

@@ -1,0 +1,103 @@
+"""Settings load in each mode from the environment alone (each in a fresh interpreter, as a deployment would)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PROBE = (
+    "import json, django; from django.conf import settings; django.setup(); "
+    "print(json.dumps({'debug': settings.DEBUG, 'engine': settings.DATABASES['default']['ENGINE'], "
+    "'options': {k: str(v) for k, v in settings.DATABASES['default'].get('OPTIONS', {}).items()}, "
+    "'broker': settings.CELERY_BROKER_URL, 'tz': settings.TIME_ZONE, 'lang': settings.LANGUAGE_CODE, "
+    "'hosts': settings.ALLOWED_HOSTS, 'ssl': getattr(settings, 'SECURE_SSL_REDIRECT', False), "
+    "'session_secure': settings.SESSION_COOKIE_SECURE, 'mailer': settings.MAILERS['default'], "
+    "'media': str(settings.MEDIA_ROOT), 'sites_app': 'django.contrib.sites' in settings.INSTALLED_APPS}))"
+)
+# Variables a developer's shell may have set that would change what a mode does by default.
+CLEARED = ["DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "MEDIA_ROOT", "EMAIL_URL"]
+
+
+def load(module: str, **env) -> dict:
+    environment = {k: v for k, v in os.environ.items() if k not in CLEARED}
+    environment.update(DJANGO_SETTINGS_MODULE=module, **env)
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_dev_defaults_to_the_embedded_setup():
+    config = load("config.settings.dev")
+    assert config["debug"] is True
+    assert config["engine"] == "django.db.backends.sqlite3"
+    assert config["broker"] == "filesystem://"
+    assert config["tz"] == "Asia/Shanghai" and config["lang"] == "zh-hans"
+    assert config["mailer"]["BACKEND"].endswith("console.EmailBackend")
+    assert config["sites_app"] is False
+
+
+def test_dev_honours_database_and_redis_urls():
+    config = load(
+        "config.settings.dev",
+        DATABASE_URL="postgres://someone@db.example:5432/demo",
+        REDIS_URL="redis://cache.example:6379/1",
+        MEDIA_ROOT="/srv/media",
+    )
+    assert config["engine"] == "django.db.backends.postgresql"
+    assert "min_size" in config["options"]["pool"]  # Django's connection pool on PostgreSQL
+    assert config["broker"] == "redis://cache.example:6379/1"
+    assert config["media"] == "/srv/media"
+
+
+def test_test_mode_runs_tasks_eagerly():
+    config = load("config.settings.test")
+    assert config["debug"] is False
+    assert config["mailer"]["BACKEND"].endswith("locmem.EmailBackend")
+
+
+def test_prod_requires_a_secret_key():
+    environment = {k: v for k, v in os.environ.items() if k not in CLEARED}
+    environment.update(DJANGO_SETTINGS_MODULE="config.settings.prod", ALLOWED_HOSTS="demo.example")
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_prod_is_secure_with_only_the_required_variables():
+    config = load(
+        "config.settings.prod",
+        SECRET_KEY="x" * 60,
+        ALLOWED_HOSTS="dsm.example.gov.cn",
+        DATABASE_URL="postgres://app@127.0.0.1:5432/app",
+        EMAIL_URL="smtp+tls://mailer:secret@mail.example.gov.cn:587",
+    )
+    assert config["debug"] is False
+    assert config["hosts"] == ["dsm.example.gov.cn"]
+    assert config["ssl"] is True and config["session_secure"] is True
+    assert config["mailer"]["OPTIONS"]["host"] == "mail.example.gov.cn"
+    assert config["mailer"]["OPTIONS"]["use_tls"] is True
+
+
+@pytest.mark.slow
+def test_prod_deploy_check_passes_without_warnings():
+    environment = {k: v for k, v in os.environ.items() if k not in CLEARED}
+    environment.update(
+        DJANGO_SETTINGS_MODULE="config.settings.prod",
+        SECRET_KEY="k3y-" + "q8Zr7Lm2Xv9Tn4Bw6Pc1Hd5Js0Fg3Ya8Ke2Ru7Wo4Qi6Ul9Sx1Mz5Nb0Vt3Cy7" * 2,
+        ALLOWED_HOSTS="dsm.example.gov.cn",
+        DATABASE_URL="postgres://app@127.0.0.1:5432/app",
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
