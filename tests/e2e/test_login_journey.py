@@ -1,0 +1,63 @@
+"""Every demo user logs in and sees their home page, at desktop and phone sizes (screenshots saved)."""
+
+import pytest
+
+from accounts.roles import Role
+from tests.e2e.conftest import login
+
+DEMO_USERS = {
+    "admin": "王建国",
+    "staff": "李明",
+    "district": "赵丽",
+    "instructor": "陈志强",
+    "leader": "刘芳",
+    "scorer": "孙伟",
+    "teamlead": "周敏",
+    "viewer": "郑华",
+}
+
+
+@pytest.mark.parametrize("username", list(DEMO_USERS))
+def test_demo_user_logs_in_and_sees_home(live_server, demo_city, page_factory, screenshot_dir, username):
+    page = page_factory()
+    login(page, live_server.url, username)
+
+    assert page.url == f"{live_server.url}/"
+    greeting = page.locator("h1")
+    assert DEMO_USERS[username] in greeting.inner_text()
+    assert str(Role(username).label) in page.locator("main").inner_text()
+    page.screenshot(path=str(screenshot_dir / f"home-{username}-{page.size}.png"), full_page=True)
+    assert page.console_errors == []  # no CSP violation, no script error
+
+
+def test_wrong_password_then_lockout_message(live_server, demo_city, page_factory, screenshot_dir, settings):
+    page = page_factory()
+    login(page, live_server.url, "staff", password="wrong-password")
+    assert "请输入一个正确的" in page.locator("form").inner_text()
+    for _attempt in range(settings.AXES_FAILURE_LIMIT - 1):
+        login(page, live_server.url, "staff", password="wrong-password")
+    login(page, live_server.url, "staff")  # the right password, too late
+    assert "登录失败次数过多" in page.locator("main").inner_text()
+    page.screenshot(path=str(screenshot_dir / f"login-locked-{page.size}.png"), full_page=True)
+
+
+def test_phone_menu_opens_and_logout_works(live_server, demo_city, page_factory):
+    page = page_factory()
+    login(page, live_server.url, "staff")
+    if page.size == "phone":
+        page.click("button.navbar-toggler")
+        page.wait_for_selector("#main-nav.show")
+    page.click("a.dropdown-toggle")
+    page.click("button:has-text('退出登录')")
+    page.wait_for_load_state("networkidle")
+    assert page.url.startswith(f"{live_server.url}/accounts/login/")
+
+
+def test_english_interface(live_server, demo_city, page_factory):
+    page = page_factory()
+    login(page, live_server.url, "admin")
+    page.goto(f"{live_server.url}/?lang=en")
+    assert "Hello" in page.locator("h1").inner_text()
+    assert "Party organizations" in page.locator("header").inner_text() or page.size == "phone"
+    page.goto(f"{live_server.url}/accounts/organizations/?lang=zh-hans")
+    assert "党组织" in page.locator("h1").inner_text()
