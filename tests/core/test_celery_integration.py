@@ -46,9 +46,25 @@ def worker(transactional_db):
     queue = f"test-{uuid.uuid4().hex[:8]}"
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "DATABASE_URL": _database_url()}
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--queues", queue,
-         "--without-mingle", "--without-gossip", "--loglevel=INFO"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "--queues",
+            queue,
+            "--without-mingle",
+            "--without-gossip",
+            "--loglevel=INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     saved = app.conf.task_always_eager, app.conf.task_default_queue
     app.conf.task_always_eager, app.conf.task_default_queue = False, queue

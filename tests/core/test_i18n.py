@@ -33,3 +33,8 @@ def test_home_in_english_for_a_logged_in_user(client, cast):
     html = client.get("/?lang=en").content.decode()
     assert "Party organizations" in html
     assert "Change password" in html
+
+
+def test_browser_language_does_not_override_chinese(client, db):
+    html = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="zh-hans"' in html and "登录" in html

@@ -4,8 +4,9 @@ import pytest
 from django.template.loader import render_to_string
 
 
-@pytest.mark.parametrize("role", ["admin", "staff", "district", "instructor", "leader", "scorer", "teamlead",
-                                  "viewer", "outsider", "nobody"])
+@pytest.mark.parametrize(
+    "role", ["admin", "staff", "district", "instructor", "leader", "scorer", "teamlead", "viewer", "outsider", "nobody"]
+)
 def test_home_page_for_every_role(client, cast, role):
     user = getattr(cast, role)
     client.force_login(user)
