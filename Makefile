@@ -3,7 +3,6 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 VENV ?= .venv
 PY := $(VENV)/bin/python
-export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 
 .PHONY: help run test lint format check pytest vendor messages clean
 
@@ -38,7 +37,7 @@ lint: $(VENV)/.dev-deps
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 
 pytest: $(VENV)/.dev-deps
-	$(PY) -m pytest $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest $(PYTEST_ARGS)
 
 test: lint pytest
 

@@ -40,7 +40,7 @@ ORGANS = (
     "市市场监督管理局 市统计局 市医疗保障局 市信访局 市司法局 市生态环境局 "
     "市退役军人事务局 市总工会 团市委 市妇联 市科协 市政务服务中心"
 ).split()
-DISTRICT_ORGANS = ["区委办公室", "区委组织部", "区财政局", "区民政局", "区教育局", "区农业农村局"]
+DISTRICT_ORGANS = "委办公室 委组织部 财政局 民政局 教育局 农业农村局".split()  # after the district's name
 INSTITUTIONS = ["人民医院", "中医院", "妇幼保健院", "疾病预防控制中心", "图书馆", "公共资源交易中心"]
 SCHOOLS = ["第一中学", "第二中学", "实验小学", "职业技术学校", "实验幼儿园"]
 CITY_SOES = (
@@ -160,12 +160,12 @@ def _district_organizations(district, rng) -> int:
     short = district.name[:2]
     count = 0
     for organ in DISTRICT_ORGANS:
-        count += _org(f"{short}{organ}党支部", OrganizationKind.BRANCH, Domain.ORGAN, district, rng)
+        count += _org(f"{district.name}{organ}党支部", OrganizationKind.BRANCH, Domain.ORGAN, district, rng)
     for name in INSTITUTIONS[:3]:
         count += _org(f"{district.name}{name}党支部", OrganizationKind.BRANCH, Domain.INSTITUTION, district, rng)
     for name in SCHOOLS:
         count += _org(f"{district.name}{name}党支部", OrganizationKind.BRANCH, Domain.SCHOOL, district, rng)
-    count += _org(f"{short}城市建设发展集团党委", OrganizationKind.COMMITTEE, Domain.SOE, district, rng)
+    count += _org(f"{district.name}城市建设发展集团党委", OrganizationKind.COMMITTEE, Domain.SOE, district, rng)
     park = f"{short}经济开发区"
     count += _org(f"{park}党工委", OrganizationKind.COMMITTEE, Domain.PARK, district, rng)
     count += _org(f"{park}企业联合党支部", OrganizationKind.JOINT_BRANCH, Domain.PARK, district, rng)

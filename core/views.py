@@ -1,5 +1,6 @@
 """Pages every deployment has: the health check and the system status of background jobs."""
 
+from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import date_format
@@ -47,6 +48,7 @@ def heartbeat_request(request):
     beat = services.heartbeat_request(user=request.user)
     if is_htmx(request):
         return render(request, "core/_heartbeat.html", {"beat": beat})
+    messages.success(request, _("检测任务已进入队列，稍后刷新本页查看执行结果。"))
     return redirect("core:system_status")
 
 

@@ -6,10 +6,18 @@ House style rule 5: every view is tested with each role's user. `cast` is that s
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings
 
 from accounts.choices import DataScope, Domain, OrganizationKind, RegionKind
 from accounts.roles import Role
 from tests.factories import PartyOrganizationFactory, RegionFactory, UserFactory
+
+
+def pytest_configure(config):
+    # pytest-django prefers DJANGO_SETTINGS_MODULE from the shell over pyproject.toml; dev settings would
+    # run tasks for real and show debug pages, so refuse rather than test the wrong thing.
+    if settings.SETTINGS_MODULE != "config.settings.test":
+        raise pytest.UsageError(f"tests need config.settings.test, not {settings.SETTINGS_MODULE} (use make test)")
 
 
 @dataclass

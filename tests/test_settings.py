@@ -19,7 +19,17 @@ PROBE = (
     "'media': str(settings.MEDIA_ROOT), 'sites_app': 'django.contrib.sites' in settings.INSTALLED_APPS}))"
 )
 # Variables a developer's shell may have set that would change what a mode does by default.
-CLEARED = ["DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "MEDIA_ROOT", "EMAIL_URL"]
+# DJANGO_ALLOW_ASYNC_UNSAFE is set by the browser tests in this process; a deployment never has it.
+CLEARED = [
+    "DATABASE_URL",
+    "REDIS_URL",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "DEBUG",
+    "MEDIA_ROOT",
+    "EMAIL_URL",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+]
 
 
 def load(module: str, **env) -> dict:

@@ -38,3 +38,25 @@ def test_home_in_english_for_a_logged_in_user(client, cast):
 def test_browser_language_does_not_override_chinese(client, db):
     html = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert 'lang="zh-hans"' in html and "登录" in html
+
+
+def test_english_catalogue_is_complete():
+    """Every string marked for translation has its English text (a missing one would show Chinese)."""
+    import re
+    from pathlib import Path
+
+    catalogue = (Path(__file__).resolve().parents[2] / "locale/en/LC_MESSAGES/django.po").read_text("utf-8")
+    entries = catalogue.split("\n\n")[1:]  # the first entry is the header
+    untranslated = [e for e in entries if re.search(r'^msgstr(\[\d\])? ""$(?!\n")', e, re.M)]
+    fuzzy = [e for e in entries if "#, fuzzy" in e]
+    assert untranslated == [] and fuzzy == []
+
+
+def test_lockout_message_in_english(client, db, settings):
+    from tests.factories import UserFactory
+
+    UserFactory(username="lily")
+    client.get("/accounts/login/?lang=en")
+    for _attempt in range(settings.AXES_FAILURE_LIMIT):
+        response = client.post("/accounts/login/", {"username": "lily", "password": "wrong"})
+    assert "Try again in 15 minutes" in response.content.decode()

@@ -63,3 +63,12 @@ def test_system_status_is_for_administrators_only(client, cast, role):
     client.force_login(getattr(cast, role))
     assert client.get("/system/").status_code == 403
     assert client.post("/system/heartbeat/").status_code == 403
+
+
+def test_without_htmx_the_button_redirects_with_a_message(client, cast, django_capture_on_commit_callbacks):
+    client.force_login(cast.admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/system/heartbeat/", follow=True)
+    html = response.content.decode()
+    assert response.redirect_chain[-1][0] == "/system/"
+    assert 'class="alert alert-success' in html and "检测任务已进入队列" in html
