@@ -1,6 +1,5 @@
 """Forms of accounts pages."""
 
-from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
@@ -14,7 +13,3 @@ class LoginForm(AuthenticationForm):
         self.fields["username"].widget.attrs.update({"autocomplete": "username", "autocapitalize": "none"})
         self.fields["password"].label = _("密码")
         self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
-
-
-class SearchForm(forms.Form):
-    q = forms.CharField(label=_("关键词"), required=False)

@@ -4,6 +4,7 @@ Each app declares `navigation = [NavItem(...)]` on its AppConfig; the context pr
 the current user may see. An item is shown when the user holds any of its permissions (or it has none).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.apps import apps
@@ -18,7 +19,7 @@ class NavItem:
     order: int = 100
     permissions: tuple[str, ...] = field(default_factory=tuple)
     # Extra test on the user, for what permissions cannot say (e.g. "has an own site").
-    when: object = None
+    when: Callable | None = None
 
     def visible_to(self, user) -> bool:
         if not user.is_authenticated:

@@ -1,6 +1,7 @@
 """Writes shared by every app: the audit trail and background-job heartbeats."""
 
 import socket
+from datetime import timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
@@ -42,5 +43,5 @@ def heartbeat_record(*, source: str, heartbeat_id: int | None = None) -> JobHear
         JobHeartbeat.objects.filter(pk=heartbeat_id).update(ran_at=now, worker=worker)
         return JobHeartbeat.objects.get(pk=heartbeat_id)
     # The scheduler's heartbeats need only the latest; keep the table from growing a row a minute forever.
-    JobHeartbeat.objects.filter(source=source, ran_at__lt=now - timezone.timedelta(days=1)).delete()
+    JobHeartbeat.objects.filter(source=source, ran_at__lt=now - timedelta(days=1)).delete()
     return JobHeartbeat.objects.create(source=source, ran_at=now, worker=worker)
