@@ -70,3 +70,13 @@ def test_500_handler_renders_the_page(client, cast, settings):
         response = client.get("/")
     assert response.status_code == 500
     assert "系统出错了" in response.content.decode()
+
+
+def test_home_query_count_is_constant_as_organizations_grow(client, cast, city):
+    from tests.factories import PartyOrganizationFactory
+    from tests.utils import queries_for
+
+    client.force_login(cast.district)
+    baseline = queries_for(client, "/")
+    PartyOrganizationFactory.create_batch(50, region=city.village_a)
+    assert queries_for(client, "/") == baseline

@@ -61,3 +61,27 @@ def test_english_interface(live_server, demo_city, page_factory):
     assert "Party organizations" in page.locator("header").inner_text() or page.size == "phone"
     page.goto(f"{live_server.url}/accounts/organizations/?lang=zh-hans")
     assert "党组织" in page.locator("h1").inner_text()
+
+
+def test_friendly_404_page(live_server, demo_city, page_factory, screenshot_dir):
+    page = page_factory()
+    login(page, live_server.url, "staff")
+    response = page.goto(f"{live_server.url}/no-such-page/")
+    assert response.status == 404
+    assert "页面不存在" in page.locator("main").inner_text()
+    page.screenshot(path=str(screenshot_dir / f"404-{page.size}.png"), full_page=True)
+
+
+def test_organization_list_filters_by_region(live_server, demo_city, page_factory, screenshot_dir):
+    page = page_factory()
+    login(page, live_server.url, "district")
+    page.goto(f"{live_server.url}/accounts/organizations/")
+    total_text = page.locator("h1 + span").inner_text()
+    page.fill("input[name=q]", "村")
+    page.click("button:has-text('查询')")
+    page.wait_for_load_state("networkidle")
+    rows = page.locator("tbody tr")
+    assert rows.count() > 0
+    assert all("村" in text for text in rows.locator("td:first-child").all_inner_texts())
+    assert page.locator("h1 + span").inner_text() != total_text
+    page.screenshot(path=str(screenshot_dir / f"organizations-district-{page.size}.png"), full_page=True)
