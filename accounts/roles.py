@@ -24,6 +24,9 @@ class Role(models.TextChoices):
 ALL = "*"
 VIEW = "view"
 
+# What every role may read: the city's regions and organizations, sites, and the published standards.
+_READER = {"accounts": ["view_region", "view_partyorganization"], "sites": VIEW, "standards": VIEW}
+
 # Per role: app label -> which permissions of that app's models ("*" all, "view" only view_*,
 # or an explicit list of codenames). Later issues extend this table as their models arrive.
 ROLE_PERMISSIONS: dict[str, dict[str, object]] = {
@@ -53,12 +56,12 @@ ROLE_PERMISSIONS: dict[str, dict[str, object]] = {
         "supervision": ALL,
         "evaluations": ALL,
     },
-    Role.DISTRICT: {"accounts": ["view_region", "view_partyorganization"], "sites": VIEW, "archives": VIEW},
-    Role.INSTRUCTOR: {"accounts": ["view_region", "view_partyorganization"], "sites": VIEW, "archives": VIEW},
-    Role.LEADER: {"accounts": ["view_region", "view_partyorganization"], "sites": VIEW, "archives": VIEW},
-    Role.SCORER: {"accounts": ["view_region", "view_partyorganization"], "sites": VIEW},
-    Role.TEAMLEAD: {"accounts": ["view_region", "view_partyorganization"], "sites": VIEW},
-    Role.VIEWER: {"accounts": ["view_region", "view_partyorganization"], "sites": VIEW, "evaluations": VIEW},
+    Role.DISTRICT: {**_READER, "archives": VIEW},
+    Role.INSTRUCTOR: {**_READER, "archives": VIEW},
+    Role.LEADER: {**_READER, "archives": VIEW},
+    Role.SCORER: _READER,
+    Role.TEAMLEAD: _READER,
+    Role.VIEWER: {**_READER, "evaluations": VIEW},
 }
 
 # Staff of the organization department and administrators may enter Django's admin (is_staff).

@@ -56,3 +56,37 @@ class JobHeartbeatFactory(factory.django.DjangoModelFactory):
         model = JobHeartbeat
 
     source = JobHeartbeat.Source.BEAT
+
+
+class StandardFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "standards.Standard"
+
+    name = factory.Sequence(lambda n: f"测试标准{n}")
+    year = 2026
+    total_score = 10
+
+
+class SectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "standards.Section"
+
+    standard = factory.SubFactory(StandardFactory)
+    code = factory.Sequence(lambda n: f"S{n}")
+    title = factory.Sequence(lambda n: f"板块{n}")
+    max_score = 10
+    order = factory.Sequence(lambda n: n)
+
+
+class ItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "standards.Item"
+
+    section = factory.SubFactory(SectionFactory)
+    standard = factory.SelfAttribute("section.standard")
+    code = factory.Sequence(lambda n: f"IT-{n:03d}")
+    title = factory.Sequence(lambda n: f"评分项{n}")
+    guide = "按实际情况评分"
+    max_score = 5
+    kind = "points"
+    order = factory.Sequence(lambda n: n)

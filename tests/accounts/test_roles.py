@@ -23,7 +23,13 @@ def test_role_permissions_follow_the_role_table():
     assert admin.permissions.filter(codename="view_jobheartbeat").exists()
     assert staff.permissions.filter(codename="change_partyorganization").exists()
     assert not staff.permissions.filter(codename="change_user").exists()
-    assert set(viewer.permissions.values_list("codename", flat=True)) == {"view_region", "view_partyorganization"}
+    assert set(viewer.permissions.values_list("codename", flat=True)) == {
+        "view_region",
+        "view_partyorganization",
+        "view_standard",
+        "view_section",
+        "view_item",
+    }
 
 
 @pytest.mark.django_db
