@@ -122,7 +122,9 @@ class ItemForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["section"].queryset = self.instance.standard.sections.order_by("order", "id")
-        self.fields["guide"].help_text = _("写明得分与扣分标准，评分人员在现场按此打分。")
+        self.fields["guide"].help_text = _(
+            "写明得分与扣分标准，评分人员在现场按此打分。支持 **加粗**，以“- ”或“1. ”开头的行显示为列表。"
+        )
         self.helper = _helper(
             Row(
                 Column("section", css_class="col-md-4"),
