@@ -1,8 +1,10 @@
 """Standards pages: everyone with access reads them; staff (change_standard) edit drafts, inline with htmx."""
 
+from decimal import Decimal, InvalidOperation
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -30,6 +32,12 @@ def _crumbs(standard: Standard | None = None, *extra):
 
 def _get_standard(request, pk) -> Standard:
     return get_object_or_404(standards_visible_to(request.user), pk=pk)
+
+
+def _step(direction: str) -> int:
+    if direction not in ("up", "down"):
+        raise Http404
+    return -1 if direction == "up" else 1
 
 
 def _domain_choices(standard) -> list[tuple[str, str]]:
@@ -121,15 +129,22 @@ def standard_edit(request, pk):
     )
 
 
-def _state_change(request, pk, action, success):
-    standard = _get_standard(request, pk)
+def _attempt(request, call, success: str = "") -> bool:
+    """Run one service call; its refusal (a ValidationError) or its success becomes a flash message."""
     try:
-        action(standard=standard, by=request.user)
+        call()
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
-    else:
-        messages.success(request, success % {"name": standard})
+        return False
+    if success:
+        messages.success(request, success)
+    return True
+
+
+def _state_change(request, pk, action, success):
+    standard = _get_standard(request, pk)
+    _attempt(request, lambda: action(standard=standard, by=request.user), success % {"name": standard})
     return redirect(standard)
 
 
@@ -149,13 +164,12 @@ def standard_withdraw(request, pk):
 @require_permission(CHANGE)
 def standard_delete(request, pk):
     standard = _get_standard(request, pk)
-    try:
-        services.standard_delete(standard=standard, by=request.user)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-        return redirect(standard)
-    messages.success(request, _("草稿“%(name)s”已删除。") % {"name": standard})
-    return redirect("standards:list")
+    deleted = _attempt(
+        request,
+        lambda: services.standard_delete(standard=standard, by=request.user),
+        _("草稿“%(name)s”已删除。") % {"name": standard},
+    )
+    return redirect("standards:list") if deleted else redirect(standard)
 
 
 @require_POST
@@ -210,12 +224,11 @@ def section_form(request, pk, section_pk=None):
 def section_delete(request, pk, section_pk):
     standard = _get_standard(request, pk)
     section = get_object_or_404(Section, pk=section_pk, standard=standard)
-    try:
-        services.section_delete(section=section, by=request.user)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(request, _("板块“%(title)s”及其评分项已删除。") % {"title": section.title})
+    _attempt(
+        request,
+        lambda: services.section_delete(section=section, by=request.user),
+        _("板块“%(title)s”及其评分项已删除。") % {"title": section.title},
+    )
     return redirect(standard)
 
 
@@ -224,10 +237,7 @@ def section_delete(request, pk, section_pk):
 def section_move(request, pk, section_pk, direction):
     standard = _get_standard(request, pk)
     section = get_object_or_404(Section, pk=section_pk, standard=standard)
-    try:
-        services.section_move(section=section, by=request.user, step=-1 if direction == "up" else 1)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
+    _attempt(request, lambda: services.section_move(section=section, by=request.user, step=_step(direction)))
     return redirect(f"{standard.get_absolute_url()}#section-{section.pk}")
 
 
@@ -304,12 +314,11 @@ def item_edit(request, pk, item_pk):
 def item_delete(request, pk, item_pk):
     standard = _get_standard(request, pk)
     item = get_object_or_404(Item, pk=item_pk, standard=standard)
-    try:
-        services.item_delete(item=item, by=request.user)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(request, _("评分项“%(code)s”已删除。") % {"code": item.code})
+    _attempt(
+        request,
+        lambda: services.item_delete(item=item, by=request.user),
+        _("评分项“%(code)s”已删除。") % {"code": item.code},
+    )
     return redirect(f"{standard.get_absolute_url()}#section-{item.section_id}")
 
 
@@ -318,10 +327,7 @@ def item_delete(request, pk, item_pk):
 def item_move(request, pk, item_pk, direction):
     standard = _get_standard(request, pk)
     item = get_object_or_404(Item, pk=item_pk, standard=standard)
-    try:
-        services.item_move(item=item, by=request.user, step=-1 if direction == "up" else 1)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
+    _attempt(request, lambda: services.item_move(item=item, by=request.user, step=_step(direction)))
     return redirect(f"{standard.get_absolute_url()}#item-{item.pk}")
 
 
@@ -388,8 +394,6 @@ def _as_year(value):
 
 
 def _as_number(value):
-    from decimal import Decimal, InvalidOperation
-
     try:
         return Decimal(str(value)) if value not in (None, "") else None
     except InvalidOperation:
