@@ -1,0 +1,78 @@
+"""The site list's filters, shared by the page and its Excel export (so the export is exactly the list)."""
+
+import django_filters
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.choices import Domain
+from accounts.selectors import regions_visible_to
+from core.filters import BootstrapFilterSet
+
+from .choices import SiteLevel, SiteState
+from .models import Batch, Site, Zone
+
+
+def _regions(request):
+    return regions_visible_to(request.user) if request else None
+
+
+def _instructors(request):
+    return get_user_model().objects.filter(groups__name="instructor").order_by("full_name")
+
+
+class SiteFilter(BootstrapFilterSet):
+    q = django_filters.CharFilter(label=_("关键词"), method="filter_keyword")
+    domain = django_filters.ChoiceFilter(label=_("领域"), choices=Domain.choices, empty_label=_("全部领域"))
+    region = django_filters.ModelChoiceFilter(
+        label=_("区划"), queryset=_regions, method="filter_region", empty_label=_("全部区划")
+    )
+    state = django_filters.ChoiceFilter(label=_("状态"), choices=SiteState.choices, empty_label=_("全部状态"))
+    level = django_filters.ChoiceFilter(label=_("级别"), choices=SiteLevel.choices, empty_label=_("全部级别"))
+    year = django_filters.NumberFilter(label=_("推荐年度"), field_name="nomination_year")
+    batch = django_filters.ModelChoiceFilter(
+        label=_("授牌批次"), queryset=Batch.objects.all(), empty_label=_("全部批次")
+    )
+    zone = django_filters.ModelChoiceFilter(
+        label=_("示范区/带"), queryset=Zone.objects.all(), method="filter_zone", empty_label=_("全部")
+    )
+    instructor = django_filters.ModelChoiceFilter(
+        label=_("督查指导员"), queryset=_instructors, method="filter_instructor", empty_label=_("全部")
+    )
+    sort = django_filters.OrderingFilter(
+        label=_("排序"),
+        fields=[
+            ("name", "name"),
+            ("nomination_year", "year"),
+            ("state", "state"),
+            ("domain", "domain"),
+            ("region__path", "region"),
+            ("updated_at", "updated"),
+        ],
+        field_labels={
+            "name": _("名称"),
+            "nomination_year": _("推荐年度"),
+            "state": _("状态"),
+            "domain": _("领域"),
+            "region__path": _("区划"),
+            "updated_at": _("更新时间"),
+        },
+    )
+
+    class Meta:
+        model = Site
+        fields = ["q", "domain", "region", "state", "level", "year", "batch", "zone", "instructor"]
+
+    def filter_keyword(self, queryset, name, value):
+        return queryset.filter(
+            Q(name__icontains=value) | Q(organization__name__icontains=value) | Q(brand_name__icontains=value)
+        )
+
+    def filter_region(self, queryset, name, value):
+        return queryset.filter(region__path__startswith=value.path)
+
+    def filter_zone(self, queryset, name, value):
+        return queryset.filter(pk__in=value.memberships.values("site"))
+
+    def filter_instructor(self, queryset, name, value):
+        return queryset.filter(pk__in=Site.instructors.through.objects.filter(user=value).values("site"))

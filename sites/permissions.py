@@ -1,0 +1,23 @@
+"""Who may change what on a site (what they may see is sites_visible_to)."""
+
+from accounts.roles import Role
+
+from .services import LEADER_FIELDS, STAFF_FIELDS
+
+
+def is_site_manager(user) -> bool:
+    """Organization-department staff and administrators: everything but the state by hand needs a reason."""
+    return user.has_perm("sites.change_site")
+
+
+def editable_fields(user, site) -> list[str]:
+    """The profile fields `user` may change on `site` (already known to be visible to them)."""
+    if is_site_manager(user):
+        return STAFF_FIELDS
+    if user.has_role(Role.LEADER, Role.DISTRICT):
+        return LEADER_FIELDS
+    return []
+
+
+def may_edit_route_and_narrators(user, site) -> bool:
+    return is_site_manager(user) or user.has_role(Role.LEADER, Role.DISTRICT)

@@ -1,0 +1,362 @@
+"""Site pages: the registry list, a site's page, its edit forms, state changes, export, import, targets."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.selectors import organizations_visible_to
+from core.files import private_file_response
+from core.models import AuditEntry
+from core.permissions import require_permission
+
+from . import exports, imports, services
+from .filters import SiteFilter
+from .forms import (
+    GroupFormSet,
+    NarratorFormSet,
+    NominateForm,
+    SiteImportForm,
+    SiteLeaderForm,
+    SiteStaffForm,
+    SubsidyForm,
+    TourStopFormSet,
+    TransitionForm,
+)
+from .models import Site, TourStop, Zone
+from .permissions import editable_fields, is_site_manager, may_edit_route_and_narrators
+from .rules import manual_targets
+from .selectors import coverage, own_site_for, site_detail_queryset, site_list_queryset, target_progress
+
+VIEW, CHANGE, ADD = "sites.view_site", "sites.change_site", "sites.add_site"
+PAGE_SIZE = 30
+
+
+def _crumbs(site=None, *extra):
+    crumbs = [(_("示范点"), reverse("sites:list"))]
+    if site is not None:
+        crumbs.append((site.name, site.get_absolute_url()))
+    return crumbs + list(extra)
+
+
+def _site(request, pk) -> Site:
+    """A site the user may see, or 404 (not 403: others' sites do not exist for them)."""
+    return get_object_or_404(site_detail_queryset(request.user), pk=pk)
+
+
+@require_permission(VIEW)
+def site_list(request):
+    own = own_site_for(request.user)
+    if own is not None:
+        return redirect(own)
+    filterset = SiteFilter(request.GET, queryset=site_list_queryset(request.user), request=request)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "sites/site_list.html",
+        {
+            "filter": filterset,
+            "page_obj": page,
+            "can_manage": is_site_manager(request.user),
+            "sort_columns": _sort_columns(request.GET.get("sort", "")),
+            "breadcrumbs": [(_("示范点"), None)],
+        },
+    )
+
+
+def _sort_columns(current: str) -> list[tuple[str, str, str]]:
+    """(label, the sort value its link sets, arrow icon or "") for each sortable column; a second click reverses."""
+    columns = [
+        ("name", _("名称")),
+        ("year", _("推荐年度")),
+        ("state", _("状态")),
+        ("domain", _("领域")),
+        ("region", _("区划")),
+    ]
+    result = []
+    for key, label in columns:
+        if current == key:
+            result.append((label, f"-{key}", "bi-caret-up-fill"))
+        elif current == f"-{key}":
+            result.append((label, key, "bi-caret-down-fill"))
+        else:
+            result.append((label, key, ""))
+    return result
+
+
+@require_permission(VIEW)
+def site_export(request):
+    filterset = SiteFilter(request.GET, queryset=site_list_queryset(request.user), request=request)
+    return exports.sites_response(filterset.qs.prefetch_related("instructors"))
+
+
+@require_permission(VIEW)
+def site_detail(request, pk):
+    site = _site(request, pk)
+    manager = is_site_manager(request.user)
+    audit = []
+    if manager:
+        entries = AuditEntry.objects.filter(
+            content_type__app_label="sites", content_type__model="site", object_id=str(site.pk)
+        ).select_related("actor")[:50]
+        audit = [(entry, _labelled_changes(entry.changes)) for entry in entries]
+    return render(
+        request,
+        "sites/site_detail.html",
+        {
+            "site": site,
+            "can_manage": manager,
+            "can_edit_profile": bool(editable_fields(request.user, site)),
+            "can_edit_route": may_edit_route_and_narrators(request.user, site),
+            "transition_form": TransitionForm(site=site) if manager and manual_targets(site.state) else None,
+            "subsidy_form": SubsidyForm() if manager else None,
+            "audit": audit,
+            "breadcrumbs": _crumbs(site),
+        },
+    )
+
+
+def _labelled_changes(changes: dict) -> list[tuple[str, str, str]]:
+    """Audit changes with each field's Chinese name instead of its code name."""
+    labels = {f.name: str(f.verbose_name) for f in Site._meta.get_fields() if hasattr(f, "verbose_name")}
+    return [(labels.get(name, name), *values) for name, values in changes.items()]
+
+
+@require_permission(VIEW)
+def site_edit(request, pk):
+    site = _site(request, pk)
+    fields = editable_fields(request.user, site)
+    if not fields:
+        raise PermissionDenied
+    form_class = SiteStaffForm if is_site_manager(request.user) else SiteLeaderForm
+    form = form_class(request.POST or None, request.FILES or None, instance=Site.objects.get(pk=site.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                values = {name: form.cleaned_data[name] for name in fields if name in form.cleaned_data}
+                if values.get("brand_emblem") is False:  # the "clear" box of the file input
+                    values["brand_emblem"] = ""
+                services.site_update(site=site, by=request.user, allowed=fields, **values)
+                if "instructors" in form.cleaned_data:
+                    services.site_set_supervisors(
+                        site=site,
+                        by=request.user,
+                        instructors=form.cleaned_data["instructors"],
+                        liaisons=form.cleaned_data["liaisons"],
+                    )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("已保存。"))
+            return redirect(site)
+    return render(
+        request,
+        "sites/site_form.html",
+        {
+            "form": form,
+            "site": site,
+            "title": _("编辑示范点信息"),
+            "multipart": True,
+            "breadcrumbs": _crumbs(site, (_("编辑"), None)),
+        },
+    )
+
+
+FORMSETS = {
+    "group": (GroupFormSet, _("创建小组"), "staff"),
+    "narrators": (NarratorFormSet, _("解说员"), "route"),
+    "route": (TourStopFormSet, _("观摩线路"), "route"),
+}
+
+
+@require_permission(VIEW)
+def site_related(request, pk, what):
+    site = _site(request, pk)
+    if what not in FORMSETS:
+        raise PermissionDenied
+    formset_class, title, who = FORMSETS[what]
+    allowed = is_site_manager(request.user) if who == "staff" else may_edit_route_and_narrators(request.user, site)
+    if not allowed:
+        raise PermissionDenied
+    formset = formset_class(request.POST or None, request.FILES or None, instance=site, prefix=what)
+    if request.method == "POST" and formset.is_valid():
+        services.related_save(site=site, by=request.user, formset=formset, what=what)
+        messages.success(request, _("%(what)s已保存。") % {"what": title})
+        return redirect(f"{site.get_absolute_url()}#{what}")
+    return render(
+        request,
+        "sites/site_related_form.html",
+        {
+            "formset": formset,
+            "site": site,
+            "title": title,
+            "breadcrumbs": _crumbs(site, (title, None)),
+        },
+    )
+
+
+@require_POST
+@require_permission(CHANGE)
+def site_transition(request, pk):
+    site = _site(request, pk)
+    form = TransitionForm(request.POST, site=site)
+    if form.is_valid():
+        try:
+            change = services.site_transition(
+                site=site, to_state=form.cleaned_data["to_state"], by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(
+                request,
+                _("已办理“%(action)s”，状态变更为“%(state)s”。")
+                % {"action": change.action, "state": change.get_to_state_display()},
+            )
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+    return redirect(f"{site.get_absolute_url()}#history")
+
+
+@require_POST
+@require_permission(CHANGE)
+def subsidy_add(request, pk):
+    site = _site(request, pk)
+    form = SubsidyForm(request.POST)
+    if form.is_valid():
+        services.subsidy_add(site=site, by=request.user, **form.cleaned_data)
+        messages.success(request, _("已记录经费补贴。"))
+    else:
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for message in errors:
+                messages.error(request, f"{label}：{message}" if label else message)
+    return redirect(f"{site.get_absolute_url()}#subsidies")
+
+
+@require_permission(ADD)
+def site_nominate(request):
+    form = NominateForm(request.POST or None, organizations=organizations_visible_to(request.user))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        site = services.site_nominate(
+            organization=data["organization"],
+            year=data["year"],
+            by=request.user,
+            level=data["level"],
+            name=data["name"],
+            reason=data["reason"],
+        )
+        messages.success(
+            request, _("已推荐“%(name)s”为 %(year)s 年创建单位。") % {"name": site, "year": site.nomination_year}
+        )
+        return redirect(site)
+    return render(
+        request,
+        "sites/site_form.html",
+        {
+            "form": form,
+            "title": _("推荐创建单位"),
+            "breadcrumbs": _crumbs(None, (_("推荐创建单位"), None)),
+        },
+    )
+
+
+@require_permission(VIEW)
+def site_image(request, pk, stop_pk=None):
+    """The brand emblem or a tour-stop photo: private files, served only to those who may see the site."""
+    site = _site(request, pk)
+    image = get_object_or_404(TourStop, pk=stop_pk, site=site).photo if stop_pk else site.brand_emblem
+    if not image:
+        raise PermissionDenied
+    return private_file_response(image, filename=image.name.rsplit("/", 1)[-1], as_attachment=False)
+
+
+@require_permission(ADD)
+def site_import(request):
+    form = SiteImportForm(request.POST or None, request.FILES or None)
+    preview = None
+    if request.method == "POST" and "token" in request.POST:
+        preview = imports.preview_from_token(request.POST["token"])
+        if preview is None:
+            messages.error(request, _("导入已过期，请重新上传文件。"))
+            return redirect("sites:import")
+        if preview.errors:
+            messages.error(request, _("文件有错误，未导入。"))
+        else:
+            try:
+                count = services.sites_import(rows=preview.rows, by=request.user)
+            except ValidationError as error:
+                for message in error.messages:
+                    messages.error(request, message)
+            else:
+                messages.success(request, _("已导入 %(count)s 个示范点。") % {"count": count})
+                return redirect("sites:list")
+    elif request.method == "POST" and form.is_valid():
+        preview = imports.preview_upload(form.cleaned_data["file"])
+    return render(
+        request,
+        "sites/site_import.html",
+        {
+            "form": form,
+            "preview": preview,
+            "breadcrumbs": _crumbs(None, (_("导入示范点"), None)),
+        },
+    )
+
+
+@require_permission(VIEW)
+def site_import_template(request):
+    return exports.import_template_response()
+
+
+@require_permission(VIEW)
+def targets(request):
+    year = _year(request.GET.get("year"))
+    rows = target_progress(year, request.user)
+    covered = coverage(request.user)
+    return render(
+        request,
+        "sites/targets.html",
+        {
+            "year": year,
+            "rows": rows,
+            "coverage_tables": [(_("按领域"), covered["domains"]), (_("按区县"), covered["regions"])],
+            "totals": {
+                key: sum(row[key] for row in rows) for key in ("target_creating", "creating", "target_named", "named")
+            },
+            "years": range(timezone.localdate().year + 1, timezone.localdate().year - 5, -1),
+            "breadcrumbs": _crumbs(None, (_("目标与覆盖率"), None)),
+        },
+    )
+
+
+def _year(value) -> int:
+    try:
+        year = int(value)
+    except (TypeError, ValueError):
+        return timezone.localdate().year
+    return year if 2000 <= year <= 2100 else timezone.localdate().year
+
+
+@require_permission(VIEW)
+def zone_list(request):
+    zones = Zone.objects.prefetch_related("memberships__site").select_related("region")
+    visible = set(site_list_queryset(request.user).values_list("pk", flat=True))
+    return render(
+        request,
+        "sites/zone_list.html",
+        {
+            "zones": zones,
+            "visible": visible,
+            "breadcrumbs": _crumbs(None, (_("示范区与示范带"), None)),
+        },
+    )
