@@ -66,6 +66,8 @@ def site_nominate(
 @transaction.atomic
 def site_update(*, site: Site, by, allowed: list[str], **fields) -> Site:
     """Change profile fields, only those in `allowed`; every changed field is recorded with old and new value."""
+    if "state" in fields:
+        raise ValidationError(_("状态只能通过“办理状态变更”修改"))
     refused = set(fields) - set(allowed)
     if refused:
         raise ValidationError(_("无权修改：%(fields)s") % {"fields": "、".join(sorted(refused))})

@@ -90,3 +90,15 @@ class ItemFactory(factory.django.DjangoModelFactory):
     max_score = 5
     kind = "points"
     order = factory.Sequence(lambda n: n)
+
+
+class SiteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "sites.Site"
+
+    organization = factory.SubFactory(PartyOrganizationFactory)
+    name = factory.Sequence(lambda n: f"示范点{n}")
+    domain = factory.SelfAttribute("organization.domain")
+    region = factory.SelfAttribute("organization.region")
+    nomination_year = 2026
+    state = "candidate"

@@ -89,3 +89,30 @@ def test_load_defaults_is_idempotent(db):
     call_command("load_defaults", stdout=StringIO())
     call_command("load_defaults", stdout=StringIO())
     assert Group.objects.filter(name__in=Role.values).count() == len(Role.values)
+
+
+def test_demo_programme_has_three_years_of_sites(seeded):
+    from django.utils import timezone
+
+    from sites.models import Batch, Site, Subsidy, Target, Zone
+
+    year = timezone.localdate().year
+    for y in (year - 2, year - 1, year):
+        assert 45 <= Site.objects.filter(nomination_year=y).count() <= 50
+    assert Site.objects.filter(state="eliminated").exists()
+    assert Site.objects.filter(state__in=["formal", "improving"]).count() >= 40
+    assert Batch.objects.count() == 2 and Subsidy.objects.exists()
+    assert set(Zone.objects.values_list("kind", flat=True)) == {"zone", "belt"}
+    assert Target.objects.filter(year=year, domain="rural").get().creating_units == 20
+    leader_site = Site.objects.get(group_members__user__username="leader")
+    assert leader_site.nomination_year == year
+    assert Site.objects.filter(instructors__username="instructor").count() == 12
+
+
+def test_seed_demo_sites_option_tops_up_the_registry(seeded):
+    from sites.models import Site
+
+    call_command("seed_demo", password="Demo-pass-1", sites=400, stdout=StringIO())
+    assert Site.objects.count() == 400
+    call_command("seed_demo", password="Demo-pass-1", sites=400, stdout=StringIO())
+    assert Site.objects.count() == 400

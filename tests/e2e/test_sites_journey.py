@@ -1,0 +1,58 @@
+"""Staff find a site by filter, edit it and change its state with a reason; the leader edits the brand."""
+
+from tests.e2e.conftest import login
+
+
+def test_staff_finds_edits_and_changes_state(live_server, demo_city, page_factory, screenshot_dir):
+    page = page_factory()
+    shot = lambda name: page.screenshot(path=str(screenshot_dir / f"sites-{name}-{page.size}.png"), full_page=True)  # noqa: E731
+    login(page, live_server.url, "staff")
+    page.goto(f"{live_server.url}/sites/")
+    page.select_option("select[name=state]", "formal")
+    page.select_option("select[name=domain]", "rural")
+    page.click("button:has-text('查询')")
+    page.wait_for_load_state("networkidle")
+    assert "state=formal" in page.url and "domain=rural" in page.url
+    rows = page.locator("tbody tr")
+    assert rows.count() > 0
+    assert all(text == "正式示范点" for text in rows.locator("td:nth-child(3)").all_inner_texts())
+    shot("filtered")
+
+    rows.first.locator("a").first.click()
+    page.wait_for_load_state("networkidle")
+    site_url = page.url
+    page.click("a:has-text('编辑信息')")
+    page.fill("input[name=brand_slogan]", "支部建在网格上，党员干在一线上")
+    page.click("button:has-text('保存')")
+    page.wait_for_load_state("networkidle")
+    assert page.url == site_url
+    assert "支部建在网格上" in page.locator("#profile").inner_text()
+
+    page.select_option("select[name=to_state]", "eliminated")
+    page.fill("textarea[name=reason]", "年度内发生严重违纪问题，经研究予以摘牌")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("button:has-text('办理状态变更')")
+    page.wait_for_load_state("networkidle")
+    assert "已办理“摘牌”" in page.locator(".alert-success").inner_text()
+    assert "已淘汰" in page.locator("h1").inner_text()
+    assert "经研究予以摘牌" in page.locator("#history").inner_text()
+    shot("state-changed")
+    assert page.console_errors == []
+
+
+def test_leader_edits_the_brand_of_their_own_site(live_server, demo_city, page_factory, screenshot_dir):
+    page = page_factory()
+    login(page, live_server.url, "leader")
+    page.goto(f"{live_server.url}/sites/")
+    page.wait_for_load_state("networkidle")
+    assert "/sites/" in page.url and page.url.rstrip("/").split("/")[-1].isdigit()  # straight to their site
+    page.click("a:has-text('编辑信息')")
+    assert page.locator("select[name=level]").count() == 0  # not theirs to change
+    page.fill("input[name=brand_name]", "杨柳红")
+    page.fill("textarea[name=highlights]", "- 党员责任区全覆盖\n- 合作社带动增收")
+    page.click("button:has-text('保存')")
+    page.wait_for_load_state("networkidle")
+    profile = page.locator("#profile").inner_text()
+    assert "杨柳红" in profile and "党员责任区全覆盖" in profile
+    page.screenshot(path=str(screenshot_dir / f"sites-leader-brand-{page.size}.png"), full_page=True)
+    assert page.console_errors == []
