@@ -3,15 +3,8 @@ from django.contrib import admin
 from .models import AuditEntry, JobHeartbeat
 
 
-@admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    """The audit trail is evidence: readable, never editable."""
-
-    list_display = ["at", "actor", "action", "content_type", "object_repr", "reason"]
-    list_filter = ["action", "content_type", "at"]
-    search_fields = ["object_repr", "actor__username", "actor__full_name", "reason"]
-    date_hierarchy = "at"
-    list_select_related = ["actor", "content_type"]
+class ReadOnlyAdminMixin:
+    """For records that are evidence (audit trail, state history): readable in the admin, never editable."""
 
     def has_add_permission(self, request):
         return False
@@ -21,6 +14,17 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The audit trail is evidence: readable, never editable."""
+
+    list_display = ["at", "actor", "action", "content_type", "object_repr", "reason"]
+    list_filter = ["action", "content_type", "at"]
+    search_fields = ["object_repr", "actor__username", "actor__full_name", "reason"]
+    date_hierarchy = "at"
+    list_select_related = ["actor", "content_type"]
 
 
 @admin.register(JobHeartbeat)

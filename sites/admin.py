@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdminMixin
+
 from .models import Batch, CreationGroupMember, Narrator, Site, StateChange, Subsidy, Target, TourStop, Zone, ZoneSite
 
 
@@ -38,22 +40,13 @@ class SiteAdmin(admin.ModelAdmin):
 
 
 @admin.register(StateChange)
-class StateChangeAdmin(admin.ModelAdmin):
+class StateChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The lifecycle history is evidence: readable, never editable."""
 
     list_display = ["at", "site", "from_state", "to_state", "action", "by", "reason"]
     list_filter = ["to_state", "from_state", "at"]
     search_fields = ["site__name", "reason", "by__full_name"]
     list_select_related = ["site", "by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Batch)

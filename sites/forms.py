@@ -1,7 +1,6 @@
 """Forms of the site pages (crispy, Bootstrap 5)."""
 
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Fieldset, Layout, Row
+from crispy_forms.layout import Column, Fieldset, Row
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -9,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import PartyOrganization
 from accounts.roles import Role
+from core.forms import checked_xlsx, form_helper
 
 from . import rules
 from .choices import SiteState
@@ -16,15 +16,6 @@ from .models import CreationGroupMember, Narrator, Site, Subsidy, TourStop
 from .services import LEADER_FIELDS, STAFF_FIELDS
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
-
-
-def _helper(*layout) -> FormHelper:
-    helper = FormHelper()
-    helper.form_tag = False
-    helper.disable_csrf = True
-    if layout:
-        helper.layout = Layout(*layout)
-    return helper
 
 
 def _check_image(image):
@@ -72,7 +63,7 @@ class SiteLeaderForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(*PROFILE_LAYOUT)
+        self.helper = form_helper(*PROFILE_LAYOUT)
 
     def clean_brand_emblem(self):
         return _check_image(self.cleaned_data.get("brand_emblem"))
@@ -103,7 +94,7 @@ class SiteStaffForm(SiteLeaderForm):
         if self.instance.pk:
             self.initial.setdefault("instructors", list(self.instance.instructors.all()))
             self.initial.setdefault("liaisons", list(self.instance.liaisons.all()))
-        self.helper = _helper(
+        self.helper = form_helper(
             Fieldset(
                 _("基本信息"),
                 Row(Column("name", css_class="col-md-6"), Column("organization", css_class="col-md-6")),
@@ -134,7 +125,7 @@ class NominateForm(forms.Form):
             organizations if organizations is not None else self.fields["organization"].queryset
         )
         self.initial.setdefault("year", timezone.localdate().year)
-        self.helper = _helper(
+        self.helper = form_helper(
             Row(Column("organization", css_class="col-md-6"), Column("name", css_class="col-md-6")),
             Row(Column("year", css_class="col-md-6"), Column("level", css_class="col-md-6")),
             "reason",
@@ -162,7 +153,7 @@ class TransitionForm(forms.Form):
         self.fields["to_state"].choices = [
             (t.target, f"{t.name}（→ {SiteState(t.target).label}）") for t in rules.manual_targets(site.state)
         ]
-        self.helper = _helper("to_state", "reason")
+        self.helper = form_helper("to_state", "reason")
 
 
 class SubsidyForm(forms.ModelForm):
@@ -173,7 +164,7 @@ class SubsidyForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.initial.setdefault("year", timezone.localdate().year)
-        self.helper = _helper(
+        self.helper = form_helper(
             Row(Column("year", css_class="col-6"), Column("amount", css_class="col-6")),
             Row(Column("source", css_class="col-6"), Column("note", css_class="col-6")),
         )
@@ -202,9 +193,4 @@ class SiteImportForm(forms.Form):
     file = forms.FileField(label=_("Excel 文件（.xlsx）"), help_text=_("请使用下载的模板填写"))
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith(".xlsx"):
-            raise forms.ValidationError(_("请上传 .xlsx 格式的 Excel 文件"))
-        if upload.size > 5 * 1024 * 1024:
-            raise forms.ValidationError(_("文件超过 5 MB"))
-        return upload
+        return checked_xlsx(self.cleaned_data["file"])

@@ -1,24 +1,16 @@
 """Forms of the standards pages (crispy, Bootstrap 5)."""
 
 from crispy_forms.bootstrap import InlineCheckboxes
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Layout, Row
+from crispy_forms.layout import Column, Row
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Domain
+from core.forms import checked_xlsx, form_helper
 
 from .choices import MaterialCategory
 from .models import Item, Section, Standard
-
-
-def _helper(*layout) -> FormHelper:
-    helper = FormHelper()
-    helper.form_tag = False  # templates own the <form>, its buttons and htmx attributes
-    if layout:
-        helper.layout = Layout(*layout)
-    return helper
 
 
 class StandardForm(forms.ModelForm):
@@ -37,7 +29,7 @@ class StandardForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(
+        self.helper = form_helper(
             Row(
                 Column("name", css_class="col-md-6"),
                 Column("year", css_class="col-md-3"),
@@ -57,7 +49,7 @@ class CopyForm(forms.Form):
         self.standard = standard
         if standard is not None and not self.is_bound:
             self.initial.setdefault("year", max(standard.year + 1, timezone.localdate().year))
-        self.helper = _helper(Row(Column("year", css_class="col-md-4"), Column("name", css_class="col-md-8")))
+        self.helper = form_helper(Row(Column("year", css_class="col-md-4"), Column("name", css_class="col-md-8")))
 
     def clean(self):
         data = super().clean()
@@ -78,7 +70,7 @@ class SectionForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["domain"].help_text = _("留空表示各领域通用")
-        self.helper = _helper(
+        self.helper = form_helper(
             Row(
                 Column("code", css_class="col-md-3"),
                 Column("title", css_class="col-md-5"),
@@ -125,7 +117,7 @@ class ItemForm(forms.ModelForm):
         self.fields["guide"].help_text = _(
             "写明得分与扣分标准，评分人员在现场按此打分。支持 **加粗**，以“- ”或“1. ”开头的行显示为列表。"
         )
-        self.helper = _helper(
+        self.helper = form_helper(
             Row(
                 Column("section", css_class="col-md-4"),
                 Column("code", css_class="col-md-3"),
@@ -160,12 +152,9 @@ class ImportForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper("file", Row(Column("name", css_class="col-md-8"), Column("year", css_class="col-md-4")))
+        self.helper = form_helper(
+            "file", Row(Column("name", css_class="col-md-8"), Column("year", css_class="col-md-4"))
+        )
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith(".xlsx"):
-            raise forms.ValidationError(_("请上传 .xlsx 格式的 Excel 文件"))
-        if upload.size > 5 * 1024 * 1024:
-            raise forms.ValidationError(_("文件超过 5 MB，标准表格不应这么大，请检查是否选错文件"))
-        return upload
+        return checked_xlsx(self.cleaned_data["file"])

@@ -1,0 +1,25 @@
+"""Form helpers every app's forms use."""
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Layout
+from django import forms
+from django.utils.translation import gettext as _
+
+
+def form_helper(*layout) -> FormHelper:
+    """A crispy helper that renders fields only: templates own the <form>, its buttons and htmx attributes."""
+    helper = FormHelper()
+    helper.form_tag = False
+    helper.disable_csrf = True
+    if layout:
+        helper.layout = Layout(*layout)
+    return helper
+
+
+def checked_xlsx(upload, *, max_megabytes: int = 5):
+    """An uploaded spreadsheet must be .xlsx and reasonably small (its content is checked when it is read)."""
+    if not upload.name.lower().endswith(".xlsx"):
+        raise forms.ValidationError(_("请上传 .xlsx 格式的 Excel 文件"))
+    if upload.size > max_megabytes * 1024 * 1024:
+        raise forms.ValidationError(_("文件超过 %(size)s MB，请检查是否选错文件") % {"size": max_megabytes})
+    return upload
