@@ -117,7 +117,7 @@ class NominateForm(forms.Form):
     year = forms.IntegerField(label=_("推荐年度"), min_value=2000, max_value=2100)
     level = forms.ChoiceField(label=_("级别"), choices=Site._meta.get_field("level").choices)
     name = forms.CharField(label=_("示范点名称"), max_length=200, required=False, help_text=_("留空则使用党组织名称"))
-    reason = forms.CharField(label=_("推荐理由"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    reason = forms.CharField(label=_("推荐理由"), widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, organizations=None, **kwargs):
         super().__init__(*args, **kwargs)

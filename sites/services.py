@@ -38,7 +38,10 @@ def _display(value) -> str:
 def site_nominate(
     *, organization, year: int, by, level: str = SiteLevel.CITY, name: str = "", reason: str = "", **profile
 ) -> Site:
-    """Put an organization forward as a creating unit for `year` (state 已推荐)."""
+    """Put an organization forward as a creating unit for `year` (state 已推荐). Like every manual act on a
+    site's lifecycle, it needs a reason."""
+    if not reason.strip():
+        raise ValidationError(_("推荐必须填写推荐理由"))
     site = Site(
         name=name or organization.name,
         organization=organization,

@@ -25,9 +25,37 @@ def test_nominating_takes_domain_and_region_from_the_organization_and_starts_his
 
 
 def test_an_organization_is_nominated_once_a_year(city, staff):
-    services.site_nominate(organization=city.org_a, year=2026, by=staff)
+    services.site_nominate(organization=city.org_a, year=2026, by=staff, reason="推荐")
     with pytest.raises(ValidationError):
-        services.site_nominate(organization=city.org_a, year=2026, by=staff)
+        services.site_nominate(organization=city.org_a, year=2026, by=staff, reason="再推荐")
+
+
+def test_nominating_needs_a_reason(city, staff):
+    with pytest.raises(ValidationError, match="推荐理由"):
+        services.site_nominate(organization=city.org_a, year=2026, by=staff, reason=" ")
+    assert not Site.objects.exists()
+
+
+def test_import_is_all_or_nothing_even_when_a_late_row_fails(city, staff):
+    from sites.imports import ImportRow
+
+    def row(number, organization, name):
+        return ImportRow(
+            number,
+            {
+                "示范点名称": name,
+                "_organization": organization,
+                "_domain": organization.domain,
+                "_level": "city",
+                "_state": "nominated",
+                "_year": 2026,
+                "联系电话": "bad phone!" if number == 3 else "",
+            },
+        )
+
+    with pytest.raises(ValidationError, match="第 3 行"):
+        services.sites_import(rows=[row(2, city.org_a, "一"), row(3, city.org_b, "二")], by=staff)
+    assert not Site.objects.exists() and not StateChange.objects.exists()
 
 
 def test_transition_writes_history_with_who_when_why(city, staff):

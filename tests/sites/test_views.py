@@ -216,7 +216,9 @@ def test_missing_reason_is_refused(client, cast, sites):
 
 def test_staff_nominates(client, cast, city):
     client.force_login(cast.staff)
-    response = client.post("/sites/nominate/", {"organization": city.org_b.pk, "year": 2026, "level": "city"})
+    response = client.post(
+        "/sites/nominate/", {"organization": city.org_b.pk, "year": 2026, "level": "city", "reason": "区委推荐"}
+    )
     site = Site.objects.get(organization=city.org_b)
     assert response.status_code == 302 and site.state == SiteState.NOMINATED
 
@@ -242,6 +244,7 @@ def test_import_preview_reports_problems_and_imports_nothing(client, cast, city,
             ["领域不对", "乙镇企业党支部", "", "学校", "市级", 2026, "", "", "", "", "", "", "", ""],
             ["重复", "甲村党支部", "", "农村（村）", "市级", 2026, "", "", "", "", "", "", "", ""],
             ["坏领域", "甲镇党委", "", "火星", "市级", 2026, "", "", "", "", "", "", "", ""],
+            ["坏电话", "乙镇企业党支部", "", "“两新”组织", "市级", 2024, "", "", "call me", "", "", "", "", ""],
         ]
     )
     html = client.post("/sites/import/", {"file": upload}).content.decode()
@@ -249,6 +252,7 @@ def test_import_preview_reports_problems_and_imports_nothing(client, cast, city,
     assert "第 4 行：「领域」与党组织的领域（“两新”组织）不一致" in html
     assert "第 5 行：与第 2 行重复（同一党组织同一年度）" in html
     assert "第 6 行：「领域」“火星”不是有效的领域" in html
+    assert "第 7 行：「书记电话」“call me”不是有效的电话号码" in html
     assert "确认导入" not in html
     assert not Site.objects.exists()
 
