@@ -26,6 +26,7 @@ urlpatterns = [
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("accounts/", include("accounts.urls")),
     path("sites/", include("sites.urls")),
+    path("archives/", include("archives.urls")),
     path("standards/", include("standards.urls")),
     path("", include("core.urls")),
     path("admin/", admin.site.urls),

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AuditEntry, JobHeartbeat
+from .models import AuditEntry, JobHeartbeat, Notification
 
 
 class ReadOnlyAdminMixin:
@@ -33,3 +33,11 @@ class JobHeartbeatAdmin(admin.ModelAdmin):
     list_filter = ["source", "ran_at"]
     search_fields = ["worker", "requested_by__username"]
     list_select_related = ["requested_by"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "recipient", "title", "read_at"]
+    list_filter = ["read_at", "created_at"]
+    search_fields = ["title", "recipient__username", "recipient__full_name"]
+    list_select_related = ["recipient"]

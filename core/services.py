@@ -45,3 +45,12 @@ def heartbeat_record(*, source: str, heartbeat_id: int | None = None) -> JobHear
     # The scheduler's heartbeats need only the latest; keep the table from growing a row a minute forever.
     JobHeartbeat.objects.filter(source=source, ran_at__lt=now - timedelta(days=1)).delete()
     return JobHeartbeat.objects.create(source=source, ran_at=now, worker=worker)
+
+
+def notify(*, recipient, title: str, body: str = "", url: str = ""):
+    """Leave an in-app message for `recipient` (nobody, quietly, when there is no one to tell)."""
+    from .models import Notification
+
+    if recipient is None:
+        return None
+    return Notification.objects.create(recipient=recipient, title=title[:200], body=body, url=url[:500])

@@ -239,7 +239,14 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "core.tasks.record_heartbeat", "schedule": 60.0, "kwargs": {"source": "beat"}},
     "clear-expired-sessions": {"task": "core.tasks.clear_expired_sessions", "schedule": crontab(hour=3, minute=0)},
+    "purge-archive-trash": {"task": "archives.tasks.purge_trash", "schedule": crontab(hour=3, minute=30)},
 }
+
+# --- Archives -------------------------------------------------------------------------------------
+# Per-type upload limits in MB (defaults in archives/validation.py), e.g. ARCHIVE_MAX_MB=mp4=800,pdf=80
+ARCHIVE_MAX_MB = {key: int(value) for key, value in env.dict("ARCHIVE_MAX_MB", default={}).items()}
+# Deleted materials stay in the site's trash this long before the purge job removes their files.
+ARCHIVE_TRASH_RETENTION_DAYS = env.int("ARCHIVE_TRASH_RETENTION_DAYS", default=90)
 
 # --- Product --------------------------------------------------------------------------------------
 SITE_TITLE = _("示范点创建管理系统")

@@ -1,0 +1,38 @@
+from django.contrib import admin
+
+from .models import Material, MaterialVersion
+
+
+class VersionInline(admin.TabularInline):
+    model = MaterialVersion
+    extra = 0
+    fields = ["number", "original_name", "kind", "size", "uploaded_by", "uploaded_at", "processed"]
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(Material)
+class MaterialAdmin(admin.ModelAdmin):
+    list_display = ["title", "site", "category", "year", "state", "is_public", "deleted_at"]
+    list_filter = ["state", "category", "year", "is_public"]
+    search_fields = ["title", "site__name", "description"]
+    list_select_related = ["site"]
+    readonly_fields = ["uploaded_by", "reviewed_by", "reviewed_at", "deleted_at", "deleted_by"]
+    autocomplete_fields = ["site"]
+    inlines = [VersionInline]
+
+
+@admin.register(MaterialVersion)
+class MaterialVersionAdmin(admin.ModelAdmin):
+    """Files are evidence: uploaded through the site pages, never edited here."""
+
+    list_display = ["material", "number", "original_name", "kind", "size", "uploaded_at"]
+    list_filter = ["kind", "processed"]
+    search_fields = ["original_name", "material__title"]
+    list_select_related = ["material"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,97 @@
+"""Reads of archives, through the sites' data scope."""
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
+
+from sites.selectors import sites_visible_to
+from standards.selectors import applicable_items
+
+from .choices import ReviewState
+from .models import Material, MaterialVersion
+
+
+def materials_visible_to(user) -> QuerySet[Material]:
+    """Materials of the sites the user may see; trash excluded (see trash_of)."""
+    return Material.objects.filter(site__in=sites_visible_to(user).values("pk"), deleted_at__isnull=True)
+
+
+def site_materials(user, site) -> QuerySet[Material]:
+    versions = MaterialVersion.objects.order_by("-number").select_related("uploaded_by")
+    return (
+        materials_visible_to(user)
+        .filter(site=site)
+        .select_related("uploaded_by", "reviewed_by")
+        .prefetch_related(Prefetch("versions", queryset=versions), "items")
+    )
+
+
+def trash_of(user, site=None) -> QuerySet[Material]:
+    """Deleted materials of a site (or of every site the user sees), newest first."""
+    trash = Material.objects.filter(site__in=sites_visible_to(user).values("pk"), deleted_at__isnull=False)
+    if site is not None:
+        trash = trash.filter(site=site)
+    return trash.select_related("deleted_by", "site").order_by("-deleted_at")
+
+
+def versions_visible_to(user) -> QuerySet[MaterialVersion]:
+    """File versions a user may download: of materials on their sites (trash included, for restoring)."""
+    return MaterialVersion.objects.filter(material__site__in=sites_visible_to(user).values("pk")).select_related(
+        "material"
+    )
+
+
+@dataclass
+class ItemEvidence:
+    item: object
+    state: str  # "accepted", "submitted" or "none"
+    materials: list
+
+
+@dataclass
+class Completeness:
+    rows: list[ItemEvidence]
+
+    def count(self, state: str) -> int:
+        return sum(1 for row in self.rows if row.state == state)
+
+    @property
+    def accepted(self) -> int:
+        return self.count("accepted")
+
+    @property
+    def submitted(self) -> int:
+        return self.count("submitted")
+
+    @property
+    def missing(self) -> int:
+        return self.count("none")
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.accepted / len(self.rows)) if self.rows else 0
+
+
+def evidence_state(states: set[str]) -> str:
+    """An item is covered when any of its (non-deleted) materials is accepted; pending when only submitted."""
+    if ReviewState.ACCEPTED in states:
+        return "accepted"
+    if ReviewState.SUBMITTED in states:
+        return "submitted"
+    return "none"
+
+
+def completeness(site, standard) -> Completeness:
+    """For each item of `standard` that applies to the site's domain: accepted, only submitted, or none."""
+    items = applicable_items(standard, site.domain)
+    links = Material.items.through.objects.filter(
+        material__site=site, material__deleted_at__isnull=True, item__in=[item.pk for item in items]
+    ).select_related("material")
+    by_item: dict[int, list] = {}
+    for link in links:
+        by_item.setdefault(link.item_id, []).append(link.material)
+    rows = []
+    for item in items:
+        materials = by_item.get(item.pk, [])
+        rows.append(ItemEvidence(item, evidence_state({m.state for m in materials}), materials))
+    return Completeness(rows)

@@ -1,0 +1,221 @@
+"""Every write to archives: uploads (validated by content), versions, review, trash and purge.
+
+No user action loses a file: replacing adds a version, restoring a version adds a copy of it as the newest,
+deleting moves the material to the site's trash, and only the purge job removes files, after retention.
+"""
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile, File
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.services import audit_record, notify
+
+from .choices import ReviewState
+from .models import Material, MaterialVersion
+from .validation import UploadRejected, validate
+
+RETENTION_DAYS_DEFAULT = 90
+
+
+@dataclass
+class UploadResult:
+    materials: list = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (file name, reason)
+
+
+def _digest(upload) -> str:
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in iter(lambda: upload.read(1024 * 1024), b""):
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
+def _add_version(material: Material, upload, name: str, by, *, restored_from=None) -> MaterialVersion:
+    kind = validate(upload, size=getattr(upload, "size", None))
+    number = (material.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    version = MaterialVersion(
+        material=material,
+        number=number,
+        original_name=name[:255],
+        kind=kind.code,
+        content_type=kind.content_type,
+        size=upload.size,
+        sha256=_digest(upload),
+        uploaded_by=by,
+        restored_from=restored_from,
+        processed=not kind.is_image,
+    )
+    version.file.save(f"{kind.code}.{kind.extension}", File(upload), save=False)
+    version.save()
+    if kind.is_image:
+        from .tasks import process_image
+
+        transaction.on_commit(lambda: process_image.delay(version.pk))
+    return version
+
+
+def material_upload(
+    *, site, files, by, category: str, year: int, title: str = "", items=(), description: str = ""
+) -> UploadResult:
+    """One material per file. Each file is judged on its own: refused ones are reported with the reason,
+    the accepted ones of the same batch are kept."""
+    result = UploadResult()
+    for upload in files:
+        name = getattr(upload, "name", "file")
+        try:
+            with transaction.atomic():
+                material = Material(
+                    site=site,
+                    category=category,
+                    year=year,
+                    uploaded_by=by,
+                    title=(title or name.rsplit(".", 1)[0])[:200],
+                    description=description,
+                )
+                material.full_clean(exclude=["uploaded_by"])
+                material.save()
+                if items:
+                    material.items.set(items)
+                _add_version(material, upload, name, by)
+                audit_record(actor=by, action="material_upload", target=material, changes={"file": [None, name]})
+        except UploadRejected as rejection:
+            result.rejected.append((name, str(rejection)))
+        else:
+            result.materials.append(material)
+    return result
+
+
+@transaction.atomic
+def material_replace(*, material: Material, upload, by) -> MaterialVersion:
+    """A new version; the material goes back to review. Raises UploadRejected for a refused file."""
+    _ensure_not_deleted(material)
+    version = _add_version(material, upload, getattr(upload, "name", "file"), by)
+    Material.objects.filter(pk=material.pk).update(
+        state=ReviewState.SUBMITTED, review_reason="", updated_at=timezone.now()
+    )
+    audit_record(
+        actor=by, action="material_replace", target=material, changes={"version": [version.number - 1, version.number]}
+    )
+    return version
+
+
+@transaction.atomic
+def version_restore(*, version: MaterialVersion, by) -> MaterialVersion:
+    """Make an old version current again by adding a copy of it as the newest version."""
+    material = version.material
+    _ensure_not_deleted(material)
+    number = (material.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    with version.file.open("rb") as handle:
+        copy = MaterialVersion(
+            material=material,
+            number=number,
+            original_name=version.original_name,
+            kind=version.kind,
+            content_type=version.content_type,
+            size=version.size,
+            sha256=version.sha256,
+            uploaded_by=by,
+            restored_from=version,
+            processed=version.processed,
+        )
+        copy.file.save(version.file.name.rsplit("/", 1)[-1], ContentFile(handle.read()), save=False)
+    if version.thumbnail:
+        with version.thumbnail.open("rb") as handle:
+            copy.thumbnail.save("thumb.jpg", ContentFile(handle.read()), save=False)
+    copy.save()
+    Material.objects.filter(pk=material.pk).update(state=ReviewState.SUBMITTED, review_reason="")
+    audit_record(actor=by, action="version_restore", target=material, changes={"version": [version.number, number]})
+    return copy
+
+
+@transaction.atomic
+def material_review(*, material: Material, by, accept: bool, reason: str = "") -> Material:
+    """Accept, or return with a reason the uploader sees (and is notified of)."""
+    _ensure_not_deleted(material)
+    if not accept and not reason.strip():
+        raise ValidationError(_("退回材料必须填写原因"))
+    before = material.state
+    material.state = ReviewState.ACCEPTED if accept else ReviewState.RETURNED
+    material.review_reason = "" if accept else reason.strip()
+    material.reviewed_by, material.reviewed_at = by, timezone.now()
+    material.save(update_fields=["state", "review_reason", "reviewed_by", "reviewed_at", "updated_at"])
+    audit_record(
+        actor=by,
+        action="material_review",
+        target=material,
+        changes={"state": [before, material.state]},
+        reason=material.review_reason,
+    )
+    if not accept:
+        notify(
+            recipient=material.uploaded_by,
+            title=_("材料被退回：%(title)s") % {"title": material.title},
+            body=material.review_reason,
+            url=material.site.get_absolute_url() + "#materials",
+        )
+    return material
+
+
+@transaction.atomic
+def material_delete(*, material: Material, by) -> Material:
+    """Into the site's trash; restorable until the purge job's retention period has passed."""
+    _ensure_not_deleted(material)
+    material.deleted_at, material.deleted_by = timezone.now(), by
+    material.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    audit_record(actor=by, action="material_delete", target=material)
+    return material
+
+
+@transaction.atomic
+def material_restore(*, material: Material, by) -> Material:
+    if material.deleted_at is None:
+        return material
+    material.deleted_at, material.deleted_by = None, None
+    material.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    audit_record(actor=by, action="material_restore", target=material)
+    return material
+
+
+def material_set_public(*, material: Material, by, public: bool) -> Material:
+    material.is_public = public
+    material.save(update_fields=["is_public", "updated_at"])
+    audit_record(actor=by, action="material_set_public", target=material, changes={"is_public": [not public, public]})
+    return material
+
+
+def retention_days() -> int:
+    return getattr(settings, "ARCHIVE_TRASH_RETENTION_DAYS", RETENTION_DAYS_DEFAULT)
+
+
+def purge_trash(*, now=None) -> int:
+    """Remove materials (and their files) that have been in the trash longer than the retention period."""
+    cutoff = (now or timezone.now()) - timedelta(days=retention_days())
+    purged = 0
+    for material in Material.objects.filter(deleted_at__lt=cutoff).prefetch_related("versions"):
+        with transaction.atomic():
+            files = [f for version in material.versions.all() for f in (version.file, version.thumbnail) if f]
+            audit_record(
+                actor=None,
+                action="material_purge",
+                target=material,
+                changes={"versions": [len(material.versions.all()), 0]},
+            )
+            material.delete()
+            transaction.on_commit(lambda files=files: [f.storage.delete(f.name) for f in files])
+        purged += 1
+    return purged
+
+
+def _ensure_not_deleted(material: Material) -> None:
+    if material.deleted_at is not None:
+        raise ValidationError(_("材料在回收站中，请先恢复"))

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "archives"
+urlpatterns = [
+    path("sites/<int:site_id>/", views.site_archive, name="site"),
+    path("sites/<int:site_id>/upload/", views.upload, name="upload"),
+    path("sites/<int:site_id>/trash/", views.trash, name="trash"),
+    path("materials/<int:pk>/review/", views.review, name="review"),
+    path("materials/<int:pk>/replace/", views.replace, name="replace"),
+    path("materials/<int:pk>/delete/", views.delete, name="delete"),
+    path("materials/<int:pk>/restore/", views.restore, name="restore"),
+    path("versions/<int:version_id>/restore/", views.version_restore, name="version_restore"),
+    path("files/<int:version_id>/", views.download, name="download"),
+    path("files/<int:version_id>/thumbnail/", views.download, {"thumbnail": True}, name="thumbnail"),
+]

@@ -1,0 +1,240 @@
+"""Archive pages: a site's materials, upload, review, versions, trash, completeness, private downloads."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.files import private_file_response
+from core.permissions import require_permission
+from sites.selectors import sites_visible_to
+from standards.choices import StandardPurpose, StandardStatus
+from standards.models import Standard
+from standards.selectors import applicable_items
+
+from . import services
+from .forms import MaterialFilterForm, ReplaceForm, ReviewForm, UploadForm
+from .models import MaterialVersion
+from .permissions import may_manage_trash, may_review, may_upload
+from .selectors import completeness, materials_visible_to, site_materials, trash_of, versions_visible_to
+from .validation import UploadRejected
+
+VIEW = "sites.view_site"
+KIND_GROUPS = {
+    "image": ["jpeg", "png", "webp", "heic"],
+    "pdf": ["pdf"],
+    "office": ["docx", "xlsx", "pptx"],
+    "mp4": ["mp4"],
+}
+
+
+def _site(request, site_id):
+    return get_object_or_404(sites_visible_to(request.user).select_related("region"), pk=site_id)
+
+
+def _material(request, pk):
+    return get_object_or_404(materials_visible_to(request.user).select_related("site"), pk=pk)
+
+
+def current_standard(site):
+    """The evaluation standard a site builds against now: the newest published (or frozen) one."""
+    return (
+        Standard.objects.filter(purpose=StandardPurpose.EVALUATION)
+        .exclude(status=StandardStatus.DRAFT)
+        .order_by("-year", "-id")
+        .first()
+    )
+
+
+def _crumbs(site, *extra):
+    return [
+        (_("示范点"), reverse("sites:list")),
+        (site.name, site.get_absolute_url()),
+        (_("创建材料"), reverse("archives:site", args=[site.pk])),
+        *extra,
+    ]
+
+
+@require_permission(VIEW)
+def site_archive(request, site_id):
+    site = _site(request, site_id)
+    materials = site_materials(request.user, site)
+    filters = MaterialFilterForm(request.GET or None)
+    if filters.is_valid():
+        data = filters.cleaned_data
+        if data["q"]:
+            materials = materials.filter(title__icontains=data["q"])
+        if data["year"]:
+            materials = materials.filter(year=data["year"])
+        if data["state"]:
+            materials = materials.filter(state=data["state"])
+        if data["kind"]:
+            materials = materials.filter(
+                pk__in=MaterialVersion.objects.filter(kind__in=KIND_GROUPS[data["kind"]]).values("material")
+            )
+    standard = current_standard(site)
+    item_choices = (
+        [(item.pk, f"{item.code} {item.title}") for item in applicable_items(standard, site.domain)] if standard else []
+    )
+    groups = {}
+    for material in materials.order_by("category", "-created_at"):
+        groups.setdefault(material.get_category_display(), []).append(material)
+    return render(
+        request,
+        "archives/site_archive.html",
+        {
+            "site": site,
+            "groups": groups,
+            "filters": filters,
+            "upload_form": UploadForm(item_choices=item_choices) if may_upload(request.user, site) else None,
+            "can_review": may_review(request.user, site),
+            "can_manage_trash": may_manage_trash(request.user),
+            "completeness": completeness(site, standard) if standard else None,
+            "standard": standard,
+            "breadcrumbs": [*_crumbs(site)[:-1], (_("创建材料"), None)],
+        },
+    )
+
+
+@require_POST
+@require_permission(VIEW)
+def upload(request, site_id):
+    site = _site(request, site_id)
+    if not may_upload(request.user, site):
+        raise PermissionDenied
+    standard = current_standard(site)
+    item_choices = [(item.pk, item.code) for item in applicable_items(standard, site.domain)] if standard else []
+    form = UploadForm(request.POST, request.FILES, item_choices=item_choices)
+    if form.is_valid():
+        data = form.cleaned_data
+        result = services.material_upload(
+            site=site,
+            files=data["files"],
+            by=request.user,
+            category=data["category"],
+            year=data["year"],
+            title=data["title"] if len(data["files"]) == 1 else "",
+            items=[int(pk) for pk in data["items"]],
+        )
+        if result.materials:
+            messages.success(request, _("已上传 %(count)s 个文件，等待审核。") % {"count": len(result.materials)})
+        for name, reason in result.rejected:
+            messages.error(request, _("“%(name)s”未上传：%(reason)s") % {"name": name, "reason": reason})
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+    return redirect("archives:site", site_id=site.pk)
+
+
+@require_POST
+@require_permission(VIEW)
+def review(request, pk):
+    material = _material(request, pk)
+    if not may_review(request.user, material.site):
+        raise PermissionDenied
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            accept = form.cleaned_data["decision"] == "accept"
+            services.material_review(
+                material=material, by=request.user, accept=accept, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+        else:
+            messages.success(
+                request,
+                _("“%(title)s”已%(state)s。") % {"title": material.title, "state": material.get_state_display()},
+            )
+    return redirect(f"{reverse('archives:site', args=[material.site_id])}#material-{material.pk}")
+
+
+@require_POST
+@require_permission(VIEW)
+def replace(request, pk):
+    material = _material(request, pk)
+    if not may_upload(request.user, material.site):
+        raise PermissionDenied
+    form = ReplaceForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            version = services.material_replace(material=material, upload=form.cleaned_data["file"], by=request.user)
+        except (UploadRejected, ValidationError) as error:
+            messages.error(request, _("未上传：%(reason)s") % {"reason": getattr(error, "messages", [str(error)])[0]})
+        else:
+            messages.success(request, _("已上传第 %(number)s 版，等待审核。") % {"number": version.number})
+    return redirect(f"{reverse('archives:site', args=[material.site_id])}#material-{material.pk}")
+
+
+@require_POST
+@require_permission(VIEW)
+def version_restore(request, version_id):
+    version = get_object_or_404(versions_visible_to(request.user), pk=version_id)
+    if not may_upload(request.user, version.material.site):
+        raise PermissionDenied
+    try:
+        copy = services.version_restore(version=version, by=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        numbers = {"old": version.number, "new": copy.number}
+        messages.success(request, _("已将第 %(old)s 版恢复为第 %(new)s 版。") % numbers)
+    return redirect(f"{reverse('archives:site', args=[version.material.site_id])}#material-{version.material_id}")
+
+
+@require_POST
+@require_permission(VIEW)
+def delete(request, pk):
+    material = _material(request, pk)
+    if not may_upload(request.user, material.site):
+        raise PermissionDenied
+    services.material_delete(material=material, by=request.user)
+    messages.success(request, _("“%(title)s”已移入回收站，工作人员可以恢复。") % {"title": material.title})
+    return redirect("archives:site", site_id=material.site_id)
+
+
+@require_permission(VIEW)
+def trash(request, site_id):
+    site = _site(request, site_id)
+    return render(
+        request,
+        "archives/trash.html",
+        {
+            "site": site,
+            "materials": trash_of(request.user, site),
+            "can_restore": may_manage_trash(request.user),
+            "retention_days": services.retention_days(),
+            "breadcrumbs": _crumbs(site, (_("回收站"), None)),
+        },
+    )
+
+
+@require_POST
+@require_permission(VIEW)
+def restore(request, pk):
+    if not may_manage_trash(request.user):
+        raise PermissionDenied
+    material = get_object_or_404(trash_of(request.user, None), pk=pk)
+    services.material_restore(material=material, by=request.user)
+    messages.success(request, _("“%(title)s”已恢复。") % {"title": material.title})
+    return redirect("archives:trash", site_id=material.site_id)
+
+
+@require_permission(VIEW)
+def download(request, version_id, thumbnail=False):
+    """Only through the site's scope: a file of someone else's site does not exist for this user (404)."""
+    version = get_object_or_404(versions_visible_to(request.user), pk=version_id)
+    field = version.thumbnail if thumbnail else version.file
+    if not field:
+        raise Http404
+    inline = request.GET.get("download") != "1" and version.content_type.startswith(("image/", "application/pdf"))
+    return private_file_response(
+        field,
+        filename=version.original_name,
+        as_attachment=not inline,
+        content_type="image/jpeg" if thumbnail else version.content_type,
+    )

@@ -1,0 +1,68 @@
+"""Uploads are judged by content: every allowed kind accepted, every hostile file refused with a reason."""
+
+from io import BytesIO
+
+import pytest
+
+from archives.validation import UploadRejected, validate
+from tests.archives import samples
+
+ALLOWED = {
+    "pdf": samples.pdf_bytes,
+    "jpeg": lambda: samples.image_bytes("JPEG"),
+    "png": lambda: samples.image_bytes("PNG"),
+    "webp": lambda: samples.image_bytes("WEBP"),
+    "heic": samples.heic_bytes,
+    "docx": samples.office_bytes,
+    "xlsx": samples.xlsx_bytes,
+    "pptx": lambda: samples.office_bytes("ppt/", "presentation.xml"),
+    "mp4": samples.mp4_bytes,
+}
+
+
+@pytest.mark.parametrize("kind", list(ALLOWED))
+def test_each_allowed_type_is_accepted(kind):
+    assert validate(BytesIO(ALLOWED[kind]())).code == kind
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (samples.executable_bytes(), "不支持的文件类型"),  # a renamed .exe, whatever its name says
+        (samples.html_bytes(), "不支持的文件类型"),  # HTML named .jpg
+        (b"", "文件是空的"),
+        (b"\xff\xd8\xff\xe0 not really a jpeg", "图片已损坏"),
+        (b"PK\x03\x04 broken zip", "文件已损坏"),
+    ],
+)
+def test_hostile_or_broken_files_are_refused_with_a_reason(content, reason):
+    with pytest.raises(UploadRejected, match=reason):
+        validate(BytesIO(content))
+
+
+def test_decompression_bomb_is_refused():
+    with pytest.raises(UploadRejected, match="解压炸弹"):
+        validate(BytesIO(samples.png_bomb()))
+
+
+def test_zip_bomb_named_docx_is_refused():
+    with pytest.raises(UploadRejected, match="压缩炸弹"):
+        validate(BytesIO(samples.zip_bomb_docx()))
+
+
+def test_a_zip_that_is_not_an_office_file_is_refused():
+    from zipfile import ZipFile
+
+    buffer = BytesIO()
+    with ZipFile(buffer, "w") as archive:
+        archive.writestr("payload.exe", b"MZ")
+    with pytest.raises(UploadRejected, match="不支持的文件类型"):
+        validate(BytesIO(buffer.getvalue()))
+
+
+def test_oversized_file_is_refused_with_the_limit(settings):
+    settings.ARCHIVE_MAX_MB = {"pdf": 1}
+    big = samples.pdf_bytes() + b"0" * (2 * 1024 * 1024)
+    with pytest.raises(UploadRejected, match="PDF 文档不能超过 1 MB"):
+        validate(BytesIO(big), size=len(big))
+    assert validate(BytesIO(samples.pdf_bytes()), size=100).code == "pdf"

@@ -1,0 +1,168 @@
+"""Archive pages: who may upload, review and download; private serving; constant queries."""
+
+import pytest
+
+from archives import services
+from archives.choices import ReviewState
+from archives.models import Material
+from tests.archives import samples
+from tests.archives.conftest import upload
+from tests.utils import queries_for
+
+
+@pytest.fixture
+def material(site, cast):
+    return services.material_upload(
+        site=site,
+        by=cast.leader,
+        category="creation_plan",
+        year=2026,
+        files=[upload("创建工作方案（2026）.pdf", samples.pdf_bytes())],
+    ).materials[0]
+
+
+def test_leader_uploads_several_files_and_sees_why_one_was_refused(client, cast, site, standard):
+    client.force_login(cast.leader)
+    files = [
+        upload("方案.pdf", samples.pdf_bytes()),
+        upload("照片.jpg", samples.html_bytes(), "image/jpeg"),
+        upload("制度.docx", samples.office_bytes()),
+    ]
+    response = client.post(
+        f"/archives/sites/{site.pk}/upload/", {"files": files, "category": "structure", "year": 2026}, follow=True
+    )
+    html = response.content.decode()
+    assert "已上传 2 个文件" in html and "“照片.jpg”未上传：不支持的文件类型" in html
+    assert set(Material.objects.values_list("title", flat=True)) == {"方案", "制度"}
+
+
+@pytest.mark.parametrize("role", ["viewer", "scorer", "instructor"])
+def test_those_without_upload_rights_cannot_upload(client, cast, site, role):
+    client.force_login(getattr(cast, role))
+    response = client.post(
+        f"/archives/sites/{site.pk}/upload/",
+        {"files": [upload("a.pdf", samples.pdf_bytes())], "category": "other", "year": 2026},
+    )
+    assert response.status_code in (403, 404)
+    assert not Material.objects.exists()
+
+
+def test_download_keeps_the_chinese_name_and_is_private(client, cast, material):
+    version = material.versions.get()
+    client.force_login(cast.leader)
+    response = client.get(f"/archives/files/{version.pk}/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("inline;")
+    assert "filename*=UTF-8''%E5%88%9B%E5%BB%BA%E5%B7%A5%E4%BD%9C%E6%96%B9%E6%A1%88" in response["Content-Disposition"]
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(response.streaming_content) == samples.pdf_bytes()
+    forced = client.get(f"/archives/files/{version.pk}/", {"download": "1"})
+    assert forced["Content-Disposition"].startswith("attachment;")
+
+
+@pytest.mark.parametrize("role", ["outsider", "scorer", "teamlead", "nobody"])
+def test_download_is_404_to_those_who_do_not_see_the_site(client, cast, material, role):
+    client.force_login(getattr(cast, role))
+    assert client.get(f"/archives/files/{material.versions.get().pk}/").status_code in (403, 404)
+
+
+def test_leader_of_another_site_gets_404(client, cast, material, other_site):
+    from sites.models import CreationGroupMember
+    from tests.factories import UserFactory
+
+    other_leader = UserFactory(username="other-leader", roles=["leader"])
+    CreationGroupMember.objects.create(site=other_site, name="他人", user=other_leader)
+    client.force_login(other_leader)
+    assert client.get(f"/archives/files/{material.versions.get().pk}/").status_code == 404
+    assert client.get(f"/archives/sites/{material.site_id}/").status_code == 404
+
+
+def test_anonymous_is_sent_to_login_not_to_the_file(client, material):
+    response = client.get(f"/archives/files/{material.versions.get().pk}/")
+    assert response.status_code == 302 and "/accounts/login/" in response.url
+
+
+def test_production_hands_the_file_to_nginx(client, cast, material, settings):
+    settings.PRIVATE_MEDIA_ACCEL_PREFIX = "/protected-media/"
+    client.force_login(cast.staff)
+    response = client.get(f"/archives/files/{material.versions.get().pk}/")
+    assert response["X-Accel-Redirect"].startswith("/protected-media/archives/")
+
+
+def test_office_files_download_rather_than_open(client, cast, site):
+    doc = services.material_upload(
+        site=site, by=cast.leader, category="structure", year=2026, files=[upload("制度.docx", samples.office_bytes())]
+    ).materials[0]
+    client.force_login(cast.staff)
+    response = client.get(f"/archives/files/{doc.versions.get().pk}/")
+    assert response["Content-Disposition"].startswith("attachment;")
+
+
+def test_instructor_of_the_site_reviews_and_a_return_needs_a_reason(client, cast, material):
+    client.force_login(cast.instructor)
+    client.post(f"/archives/materials/{material.pk}/review/", {"decision": "return", "reason": ""})
+    assert Material.objects.get(pk=material.pk).state == ReviewState.SUBMITTED
+    client.post(f"/archives/materials/{material.pk}/review/", {"decision": "return", "reason": "缺少公章"})
+    material.refresh_from_db()
+    assert material.state == ReviewState.RETURNED and material.review_reason == "缺少公章"
+    client.force_login(cast.leader)
+    assert "缺少公章" in client.get(f"/archives/sites/{material.site_id}/").content.decode()
+
+
+@pytest.mark.parametrize("role", ["leader", "viewer"])
+def test_others_cannot_review(client, cast, material, role):
+    client.force_login(getattr(cast, role))
+    assert client.post(f"/archives/materials/{material.pk}/review/", {"decision": "accept"}).status_code == 403
+
+
+def test_delete_to_trash_and_staff_restore(client, cast, material):
+    client.force_login(cast.leader)
+    client.post(f"/archives/materials/{material.pk}/delete/")
+    assert Material.objects.get(pk=material.pk).deleted_at is not None
+    assert client.post(f"/archives/materials/{material.pk}/restore/").status_code == 403
+    client.force_login(cast.staff)
+    assert "创建工作方案" in client.get(f"/archives/sites/{material.site_id}/trash/").content.decode()
+    client.post(f"/archives/materials/{material.pk}/restore/")
+    assert Material.objects.get(pk=material.pk).deleted_at is None
+
+
+def test_site_page_shows_the_materials_panel(client, cast, material):
+    client.force_login(cast.leader)
+    html = client.get(f"/sites/{material.site_id}/").content.decode()
+    assert "共 1 份材料" in html and "待审核 1" in html
+
+
+def test_material_list_query_count_is_constant(client, cast, site, standard):
+    services.material_upload(
+        site=site, by=cast.leader, category="other", year=2026, files=[upload("a.pdf", samples.pdf_bytes())]
+    )
+    client.force_login(cast.staff)
+    url = f"/archives/sites/{site.pk}/"
+    baseline = queries_for(client, url)
+    items = list(standard.items.all()[:3])
+    for n in range(50):
+        services.material_upload(
+            site=site,
+            by=cast.leader,
+            category="other",
+            year=2026,
+            items=items,
+            files=[upload(f"{n}.pdf", samples.pdf_bytes())],
+        )
+    assert queries_for(client, url) == baseline
+
+
+def test_filters_on_the_material_list(client, cast, site, material):
+    services.material_upload(
+        site=site,
+        by=cast.leader,
+        category="activity_photos",
+        year=2025,
+        files=[upload("照片.png", samples.image_bytes("PNG"))],
+    )
+    client.force_login(cast.staff)
+    html = client.get(f"/archives/sites/{site.pk}/", {"kind": "image"}).content.decode()
+    assert "照片.png" in html and "创建工作方案（2026）" not in html
+    html = client.get(f"/archives/sites/{site.pk}/", {"year": 2026, "q": "方案"}).content.decode()
+    assert "创建工作方案（2026）" in html and "照片.png" not in html
