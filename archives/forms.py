@@ -5,7 +5,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import form_helper
+from core.forms import add_bootstrap_classes, form_helper
 
 from .choices import MaterialCategory, ReviewState
 
@@ -79,3 +79,7 @@ class MaterialFilterForm(forms.Form):
             ("mp4", _("视频")),
         ],
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        add_bootstrap_classes(self)

@@ -1,7 +1,8 @@
 """django-filter helpers shared by every list page."""
 
 import django_filters
-from django import forms
+
+from .forms import add_bootstrap_classes
 
 
 class BootstrapFilterSet(django_filters.FilterSet):
@@ -9,7 +10,4 @@ class BootstrapFilterSet(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for field in self.form.fields.values():
-            widget = field.widget
-            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+        add_bootstrap_classes(self.form)

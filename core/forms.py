@@ -23,3 +23,13 @@ def checked_xlsx(upload, *, max_megabytes: int = 5):
     if upload.size > max_megabytes * 1024 * 1024:
         raise forms.ValidationError(_("文件超过 %(size)s MB，请检查是否选错文件") % {"size": max_megabytes})
     return upload
+
+
+def add_bootstrap_classes(form) -> None:
+    """Give plain forms (filter bars rendered field by field) Bootstrap's widget classes."""
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.CheckboxInput | forms.HiddenInput):
+            continue
+        css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+        widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
