@@ -37,6 +37,16 @@ def thumbnail(data: bytes) -> bytes:
         return buffer.getvalue()
 
 
+def pending_versions():
+    """Uploaded photos not processed yet, older than a few minutes (their job should have run by then)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    cutoff = timezone.now() - timedelta(minutes=5)
+    return MaterialVersion.objects.filter(processed=False, kind__in=list(FORMATS), uploaded_at__lt=cutoff)
+
+
 def process_version(version_id: int) -> None:
     with transaction.atomic():
         version = MaterialVersion.objects.select_for_update().select_related("material").get(pk=version_id)

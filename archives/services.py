@@ -5,6 +5,7 @@ deleting moves the material to the site's trash, and only the purge job removes 
 """
 
 import hashlib
+import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -23,6 +24,7 @@ from .models import Material, MaterialVersion
 from .validation import UploadRejected, validate
 
 RETENTION_DAYS_DEFAULT = 90
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -58,10 +60,19 @@ def _add_version(material: Material, upload, name: str, by, *, restored_from=Non
     version.file.save(f"{kind.code}.{kind.extension}", File(upload), save=False)
     version.save()
     if kind.is_image:
-        from .tasks import process_image
-
-        transaction.on_commit(lambda: process_image.delay(version.pk))
+        transaction.on_commit(lambda: enqueue_image_processing(version.pk))
     return version
+
+
+def enqueue_image_processing(version_id: int) -> None:
+    """Queue the photo clean-up; if the queue is unreachable the upload still stands, and the sweeper
+    (archives.tasks.process_pending_images, run by the scheduler) picks the photo up later."""
+    from .tasks import process_image
+
+    try:
+        process_image.delay(version_id)
+    except Exception:  # the broker being down must not fail an upload that is already saved
+        logger.warning("could not queue image processing for version %s", version_id, exc_info=True)
 
 
 def material_upload(

@@ -220,6 +220,8 @@ if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 else:
     CELERY_BROKER_URL = "filesystem://"
+    for _folder in ("queue", "processed"):  # kombu's filesystem transport expects its folders to exist
+        (JOB_QUEUE_DIR / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(JOB_QUEUE_DIR / "queue"),
         "data_folder_out": str(JOB_QUEUE_DIR / "queue"),
@@ -240,6 +242,7 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "core.tasks.record_heartbeat", "schedule": 60.0, "kwargs": {"source": "beat"}},
     "clear-expired-sessions": {"task": "core.tasks.clear_expired_sessions", "schedule": crontab(hour=3, minute=0)},
     "purge-archive-trash": {"task": "archives.tasks.purge_trash", "schedule": crontab(hour=3, minute=30)},
+    "process-pending-images": {"task": "archives.tasks.process_pending_images", "schedule": 600.0},
 }
 
 # --- Archives -------------------------------------------------------------------------------------

@@ -147,3 +147,29 @@ def test_completeness_counts_accepted_submitted_and_missing(site, cast, standard
     assert applicable == 24 + 3  # universal and veto items, plus the rural items
     assert (result.accepted, result.submitted, result.missing) == (2, 1, applicable - 3)
     assert result.percent == round(200 / applicable)
+
+
+def test_an_unreachable_queue_does_not_fail_the_upload_and_the_sweeper_catches_up(
+    site, cast, django_capture_on_commit_callbacks, monkeypatch
+):
+    from archives import tasks
+    from archives.models import MaterialVersion
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(tasks.process_image, "delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        result = services.material_upload(
+            site=site,
+            by=cast.leader,
+            category="activity_photos",
+            year=2026,
+            files=[upload("现场.jpg", samples.jpeg_with_gps())],
+        )
+    version = result.materials[0].versions.get()
+    assert not version.processed
+    MaterialVersion.objects.filter(pk=version.pk).update(uploaded_at=timezone.now() - timedelta(minutes=10))
+    assert tasks.process_pending_images() == 1
+    version.refresh_from_db()
+    assert version.processed and version.thumbnail
