@@ -18,7 +18,13 @@ from .models import Material
 DOCX_TYPES = b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'
 
 
+def add_arguments(parser):
+    parser.add_argument("--without-materials", action="store_true", help="不生成演示材料（测试用，更快）")
+
+
 def seed(options, stdout):
+    if options.get("without_materials"):
+        return
     if Material.objects.exists():
         stdout.write(f"archives: {Material.objects.count()} 份材料（已存在）")
         return
