@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Material, MaterialVersion
+from .models import Ledger, Material, MaterialVersion
 
 
 class VersionInline(admin.TabularInline):
@@ -36,3 +36,11 @@ class MaterialVersionAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Ledger)
+class LedgerAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "status", "total_files", "size", "requested_by", "finished_at", "expires_at"]
+    list_filter = ["status", "requested_at"]
+    search_fields = ["site__name", "region__name", "requested_by__full_name"]
+    list_select_related = ["site", "region", "requested_by"]

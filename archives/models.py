@@ -115,3 +115,53 @@ class MaterialVersion(models.Model):
 
     def get_absolute_url(self):
         return reverse("archives:download", args=[self.pk])
+
+
+class Ledger(models.Model):
+    """台账: a generated ZIP of a site's (or a region's) current materials with an index workbook.
+
+    Built by a background job; downloadable until `expires_at`, then its file is removed."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("生成中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    site = models.ForeignKey(
+        "sites.Site", verbose_name=_("示范点"), null=True, blank=True, related_name="ledgers", on_delete=models.CASCADE
+    )
+    region = models.ForeignKey(
+        "accounts.Region", verbose_name=_("区划"), null=True, blank=True, related_name="+", on_delete=models.CASCADE
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("发起人"), null=True, related_name="+", on_delete=models.SET_NULL
+    )
+    requested_at = models.DateTimeField(_("发起时间"), auto_now_add=True)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    done_files = models.PositiveIntegerField(_("已处理文件数"), default=0)
+    total_files = models.PositiveIntegerField(_("文件总数"), default=0)
+    file = models.FileField(_("台账文件"), upload_to="ledgers/", blank=True, max_length=300)
+    size = models.PositiveBigIntegerField(_("大小（字节）"), default=0)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("过期时间"), null=True, blank=True)
+    error = models.TextField(_("错误信息"), blank=True)
+
+    class Meta:
+        verbose_name = _("台账")
+        verbose_name_plural = _("台账")
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self):
+        scope = self.site or self.region or _("全市")
+        return f"{scope} {self.requested_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return int(100 * self.done_files / self.total_files) if self.total_files else 0
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)

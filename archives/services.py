@@ -230,3 +230,23 @@ def purge_trash(*, now=None) -> int:
 def _ensure_not_deleted(material: Material) -> None:
     if material.deleted_at is not None:
         raise ValidationError(_("材料在回收站中，请先恢复"))
+
+
+@transaction.atomic
+def ledger_request(*, by, site=None, region=None):
+    """Start a ledger, or return the one already being built for the same scope (a second click does not
+    start a second job)."""
+    from .models import Ledger
+    from .tasks import build_ledger
+
+    running = (
+        Ledger.objects.select_for_update()
+        .filter(site=site, region=region, status__in=[Ledger.Status.QUEUED, Ledger.Status.RUNNING])
+        .first()
+    )
+    if running is not None:
+        return running
+    ledger = Ledger.objects.create(site=site, region=region, requested_by=by)
+    audit_record(actor=by, action="ledger_request", target=ledger)
+    transaction.on_commit(lambda: build_ledger.delay(ledger.pk))
+    return ledger

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import images, services
+from . import images, ledgers, services
 
 
 @shared_task(name="archives.tasks.process_image")
@@ -17,6 +17,16 @@ def process_pending_images() -> int:
     for version_id in pending:
         images.process_version(version_id)
     return len(pending)
+
+
+@shared_task(name="archives.tasks.build_ledger")
+def build_ledger(ledger_id: int) -> None:
+    ledgers.build(ledger_id)
+
+
+@shared_task(name="archives.tasks.expire_ledgers")
+def expire_ledgers() -> int:
+    return ledgers.expire()
 
 
 @shared_task(name="archives.tasks.purge_trash")

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.files import private_file_response
+from core.http import is_htmx
 from core.permissions import require_permission
 from sites.selectors import sites_visible_to
 from standards.choices import StandardPurpose, StandardStatus
@@ -17,7 +18,7 @@ from standards.selectors import applicable_items
 
 from . import services
 from .forms import MaterialFilterForm, ReplaceForm, ReviewForm, UploadForm
-from .models import MaterialVersion
+from .models import Ledger, MaterialVersion
 from .permissions import may_manage_trash, may_review, may_upload
 from .selectors import completeness, materials_visible_to, site_materials, trash_of, versions_visible_to
 from .validation import UploadRejected
@@ -94,6 +95,7 @@ def site_archive(request, site_id):
             "can_manage_trash": may_manage_trash(request.user),
             "completeness": completeness(site, standard) if standard else None,
             "standard": standard,
+            "ledger": site.ledgers.order_by("-requested_at").first(),
             "breadcrumbs": [*_crumbs(site)[:-1], (_("创建材料"), None)],
         },
     )
@@ -222,6 +224,38 @@ def restore(request, pk):
     services.material_restore(material=material, by=request.user)
     messages.success(request, _("“%(title)s”已恢复。") % {"title": material.title})
     return redirect("archives:trash", site_id=material.site_id)
+
+
+@require_POST
+@require_permission(VIEW)
+def ledger_request(request, site_id):
+    site = _site(request, site_id)
+    ledger = services.ledger_request(site=site, by=request.user)
+    if is_htmx(request):
+        return render(request, "archives/_ledger.html", {"ledger": ledger, "site": site})
+    messages.success(request, _("台账正在生成，完成后可在本页下载。"))
+    return redirect(f"{reverse('archives:site', args=[site.pk])}#ledger")
+
+
+@require_permission(VIEW)
+def ledger_status(request, ledger_id):
+    ledger = get_object_or_404(
+        Ledger.objects.filter(site__in=sites_visible_to(request.user).values("pk")), pk=ledger_id
+    )
+    return render(request, "archives/_ledger.html", {"ledger": ledger, "site": ledger.site})
+
+
+@require_permission(VIEW)
+def ledger_download(request, ledger_id):
+    ledger = get_object_or_404(
+        Ledger.objects.filter(site__in=sites_visible_to(request.user).values("pk"), status=Ledger.Status.DONE),
+        pk=ledger_id,
+    )
+    if not ledger.file:
+        raise Http404
+    return private_file_response(
+        ledger.file, filename=ledger.file.name.rsplit("/", 1)[-1], content_type="application/zip"
+    )
 
 
 @require_permission(VIEW)
