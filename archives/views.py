@@ -190,6 +190,38 @@ def version_restore(request, version_id):
 
 @require_POST
 @require_permission(VIEW)
+def set_public(request, pk):
+    """Staff choose which materials the public showcase may show."""
+    material = _material(request, pk)
+    if not may_manage_trash(request.user):
+        raise PermissionDenied
+    services.material_set_public(material=material, by=request.user, public=request.POST.get("public") == "1")
+    return redirect(f"{reverse('archives:site', args=[material.site_id])}#material-{material.pk}")
+
+
+@require_permission(VIEW)
+def gallery(request, site_id):
+    """The site's photos as a grid of thumbnails."""
+    site = _site(request, site_id)
+    current = [
+        (material, material.versions.all()[0])
+        for material in site_materials(request.user, site)
+        if material.versions.all()
+    ]  # versions are prefetched newest first
+    photos = [(material, version) for material, version in current if version.kind in KIND_GROUPS["image"]]
+    return render(
+        request,
+        "archives/gallery.html",
+        {
+            "site": site,
+            "photos": photos,
+            "breadcrumbs": _crumbs(site, (_("照片"), None)),
+        },
+    )
+
+
+@require_POST
+@require_permission(VIEW)
 def delete(request, pk):
     material = _material(request, pk)
     if not may_upload(request.user, material.site):

@@ -166,3 +166,25 @@ def test_filters_on_the_material_list(client, cast, site, material):
     assert "照片.png" in html and "创建工作方案（2026）" not in html
     html = client.get(f"/archives/sites/{site.pk}/", {"year": 2026, "q": "方案"}).content.decode()
     assert "创建工作方案（2026）" in html and "照片.png" not in html
+
+
+def test_gallery_shows_only_photos(client, cast, site, material, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.material_upload(
+            site=site,
+            by=cast.leader,
+            category="activity_photos",
+            year=2026,
+            files=[upload("主题党日.jpg", samples.image_bytes())],
+        )
+    client.force_login(cast.viewer)
+    html = client.get(f"/archives/sites/{site.pk}/photos/").content.decode()
+    assert "主题党日" in html and "创建工作方案（2026）" not in html and "/thumbnail/" in html
+
+
+def test_only_staff_set_the_public_flag(client, cast, material):
+    client.force_login(cast.leader)
+    assert client.post(f"/archives/materials/{material.pk}/public/", {"public": "1"}).status_code == 403
+    client.force_login(cast.staff)
+    client.post(f"/archives/materials/{material.pk}/public/", {"public": "1"})
+    assert Material.objects.get(pk=material.pk).is_public
