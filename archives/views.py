@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -121,11 +121,16 @@ def upload(request, site_id):
             title=data["title"] if len(data["files"]) == 1 else "",
             items=[int(pk) for pk in data["items"]],
         )
+        if "application/json" in request.headers.get("Accept", ""):  # the page's per-file uploader
+            return JsonResponse({"accepted": [m.title for m in result.materials], "rejected": result.rejected})
         if result.materials:
             messages.success(request, _("已上传 %(count)s 个文件，等待审核。") % {"count": len(result.materials)})
         for name, reason in result.rejected:
             messages.error(request, _("“%(name)s”未上传：%(reason)s") % {"name": name, "reason": reason})
     else:
+        if "application/json" in request.headers.get("Accept", ""):
+            errors = [message for field_errors in form.errors.values() for message in field_errors]
+            return JsonResponse({"accepted": [], "rejected": [], "error": "；".join(errors)}, status=400)
         for errors in form.errors.values():
             for message in errors:
                 messages.error(request, message)

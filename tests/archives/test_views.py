@@ -188,3 +188,20 @@ def test_only_staff_set_the_public_flag(client, cast, material):
     client.force_login(cast.staff)
     client.post(f"/archives/materials/{material.pk}/public/", {"public": "1"})
     assert Material.objects.get(pk=material.pk).is_public
+
+
+def test_the_per_file_uploader_gets_json(client, cast, site):
+    client.force_login(cast.leader)
+    url = f"/archives/sites/{site.pk}/upload/"
+    ok = client.post(
+        url,
+        {"files": [upload("a.pdf", samples.pdf_bytes())], "category": "other", "year": 2026},
+        HTTP_ACCEPT="application/json",
+    ).json()
+    assert ok == {"accepted": ["a"], "rejected": []}
+    refused = client.post(
+        url,
+        {"files": [upload("b.jpg", samples.html_bytes())], "category": "other", "year": 2026},
+        HTTP_ACCEPT="application/json",
+    ).json()
+    assert refused["accepted"] == [] and "不支持的文件类型" in refused["rejected"][0][1]
