@@ -32,7 +32,13 @@ ACCEPT = ".pdf,.jpg,.jpeg,.png,.webp,.heic,.docx,.xlsx,.pptx,.mp4,image/*"
 
 
 class UploadForm(forms.Form):
-    files = MultipleFileField(label=_("选择文件（可多选，手机可直接拍照）"))
+    files = MultipleFileField(label=_("选择文件（可多选，手机可直接拍照）"), required=False)
+    link = forms.URLField(
+        label=_("或填写视频链接"),
+        required=False,
+        assume_scheme="https",
+        help_text=_("汇报片已发布在视频网站时，可只填链接"),
+    )
     category = forms.ChoiceField(label=_("类别"), choices=MaterialCategory.choices)
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
     title = forms.CharField(label=_("标题"), max_length=200, required=False, help_text=_("留空则使用文件名"))
@@ -52,7 +58,14 @@ class UploadForm(forms.Form):
                 Column("title", css_class="col-md-6"),
             ),
             "items",
+            "link",
         )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("files") and not data.get("link"):
+            raise forms.ValidationError(_("请选择文件或填写视频链接"))
+        return data
 
 
 class ReviewForm(forms.Form):

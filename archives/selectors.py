@@ -34,6 +34,22 @@ def trash_of(user, site=None) -> QuerySet[Material]:
     return trash.select_related("deleted_by", "site").order_by("-deleted_at")
 
 
+def ledgers_visible_to(user) -> QuerySet:
+    """A site's ledgers for those who see the site; region and citywide ledgers for staff in scope."""
+    from django.db.models import Q
+
+    from accounts.selectors import regions_visible_to
+
+    from .models import Ledger
+
+    condition = Q(site__in=sites_visible_to(user).values("pk"))
+    if user.has_perm("archives.change_material"):
+        condition |= Q(site__isnull=True, region__in=regions_visible_to(user).values("pk"))
+        if user.is_superuser or user.scope == "city":
+            condition |= Q(site__isnull=True, region__isnull=True)
+    return Ledger.objects.filter(condition).select_related("site", "region", "requested_by")
+
+
 def versions_visible_to(user) -> QuerySet[MaterialVersion]:
     """File versions a user may download: of materials on their sites (trash included, for restoring)."""
     return MaterialVersion.objects.filter(material__site__in=sites_visible_to(user).values("pk")).select_related(

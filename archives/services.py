@@ -107,6 +107,18 @@ def material_upload(
 
 
 @transaction.atomic
+def material_add_link(*, site, by, link: str, title: str, year: int, items=(), category: str = "video") -> Material:
+    """A material that is only a link (a report video already on a video site)."""
+    material = Material(site=site, category=category, year=year, uploaded_by=by, link=link, title=(title or link)[:200])
+    material.full_clean(exclude=["uploaded_by"])
+    material.save()
+    if items:
+        material.items.set(items)
+    audit_record(actor=by, action="material_add_link", target=material, changes={"link": [None, link]})
+    return material
+
+
+@transaction.atomic
 def material_replace(*, material: Material, upload, by) -> MaterialVersion:
     """A new version; the material goes back to review. Raises UploadRejected for a refused file."""
     _ensure_not_deleted(material)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("materials/<int:pk>/restore/", views.restore, name="restore"),
     path("versions/<int:version_id>/restore/", views.version_restore, name="version_restore"),
     path("sites/<int:site_id>/ledger/", views.ledger_request, name="ledger_request"),
+    path("ledgers/", views.ledger_list, name="ledgers"),
     path("ledgers/<int:ledger_id>/", views.ledger_status, name="ledger_status"),
     path("ledgers/<int:ledger_id>/download/", views.ledger_download, name="ledger_download"),
     path("files/<int:version_id>/", views.download, name="download"),

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.selectors import regions_visible_to
 from core.files import private_file_response
 from core.http import is_htmx
 from core.permissions import require_permission
@@ -20,7 +21,14 @@ from . import services
 from .forms import MaterialFilterForm, ReplaceForm, ReviewForm, UploadForm
 from .models import Ledger, MaterialVersion
 from .permissions import may_manage_trash, may_review, may_upload
-from .selectors import completeness, materials_visible_to, site_materials, trash_of, versions_visible_to
+from .selectors import (
+    completeness,
+    ledgers_visible_to,
+    materials_visible_to,
+    site_materials,
+    trash_of,
+    versions_visible_to,
+)
 from .validation import UploadRejected
 
 VIEW = "sites.view_site"
@@ -80,9 +88,17 @@ def site_archive(request, site_id):
     item_choices = (
         [(item.pk, f"{item.code} {item.title}") for item in applicable_items(standard, site.domain)] if standard else []
     )
+    by_item = request.GET.get("group") == "item"
     groups = {}
     for material in materials.order_by("category", "-created_at"):
-        groups.setdefault(material.get_category_display(), []).append(material)
+        if by_item:
+            keys = [f"{item.code} {item.title}" for item in material.items.all()] or [_("未关联评分项")]
+        else:
+            keys = [material.get_category_display()]
+        for key in keys:
+            groups.setdefault(key, []).append(material)
+    if by_item:
+        groups = dict(sorted(groups.items()))
     return render(
         request,
         "archives/site_archive.html",
@@ -96,6 +112,7 @@ def site_archive(request, site_id):
             "completeness": completeness(site, standard) if standard else None,
             "standard": standard,
             "ledger": site.ledgers.order_by("-requested_at").first(),
+            "by_item": by_item,
             "breadcrumbs": [*_crumbs(site)[:-1], (_("创建材料"), None)],
         },
     )
@@ -112,6 +129,17 @@ def upload(request, site_id):
     form = UploadForm(request.POST, request.FILES, item_choices=item_choices)
     if form.is_valid():
         data = form.cleaned_data
+        if data["link"]:
+            services.material_add_link(
+                site=site,
+                by=request.user,
+                link=data["link"],
+                title=data["title"],
+                year=data["year"],
+                items=[int(pk) for pk in data["items"]],
+                category=data["category"],
+            )
+            messages.success(request, _("已添加视频链接，等待审核。"))
         result = services.material_upload(
             site=site,
             files=data["files"],
@@ -276,18 +304,36 @@ def ledger_request(request, site_id):
 
 @require_permission(VIEW)
 def ledger_status(request, ledger_id):
-    ledger = get_object_or_404(
-        Ledger.objects.filter(site__in=sites_visible_to(request.user).values("pk")), pk=ledger_id
-    )
+    ledger = get_object_or_404(ledgers_visible_to(request.user), pk=ledger_id)
     return render(request, "archives/_ledger.html", {"ledger": ledger, "site": ledger.site})
+
+
+@require_permission("archives.change_material")
+def ledger_list(request):
+    """Staff build ledgers of a whole region (or the city) for year-end hand-over."""
+    regions = regions_visible_to(request.user).filter(depth__lte=2)
+    if request.method == "POST":
+        region_id = request.POST.get("region") or None
+        region = get_object_or_404(regions, pk=region_id) if region_id else None
+        if region is None and not (request.user.is_superuser or request.user.scope == "city"):
+            raise PermissionDenied
+        services.ledger_request(region=region, by=request.user)
+        messages.success(request, _("台账正在生成，完成后可在本页下载。"))
+        return redirect("archives:ledgers")
+    return render(
+        request,
+        "archives/ledger_list.html",
+        {
+            "regions": regions,
+            "ledgers": ledgers_visible_to(request.user).filter(site__isnull=True)[:20],
+            "breadcrumbs": [(_("区域台账"), None)],
+        },
+    )
 
 
 @require_permission(VIEW)
 def ledger_download(request, ledger_id):
-    ledger = get_object_or_404(
-        Ledger.objects.filter(site__in=sites_visible_to(request.user).values("pk"), status=Ledger.Status.DONE),
-        pk=ledger_id,
-    )
+    ledger = get_object_or_404(ledgers_visible_to(request.user).filter(status=Ledger.Status.DONE), pk=ledger_id)
     if not ledger.file:
         raise Http404
     return private_file_response(

@@ -72,6 +72,8 @@
   }
 
   form.addEventListener("submit", function (event) {
+    var link = form.querySelector("[name=link]");
+    if (link && link.value) { return; }  // a video link goes with the plain form, files and all
     event.preventDefault();
     uploadAll(pending.length ? pending : input.files);
   });

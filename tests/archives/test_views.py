@@ -205,3 +205,60 @@ def test_the_per_file_uploader_gets_json(client, cast, site):
         HTTP_ACCEPT="application/json",
     ).json()
     assert refused["accepted"] == [] and "不支持的文件类型" in refused["rejected"][0][1]
+
+
+def test_video_link_without_a_file(client, cast, site):
+    client.force_login(cast.leader)
+    client.post(
+        f"/archives/sites/{site.pk}/upload/",
+        {"link": "https://video.example.cn/report/1", "title": "汇报片", "category": "video", "year": 2026},
+    )
+    material = Material.objects.get()
+    assert material.link == "https://video.example.cn/report/1" and material.title == "汇报片"
+    assert not material.versions.exists()
+    html = client.post(f"/archives/sites/{site.pk}/upload/", {"category": "video", "year": 2026}, follow=True)
+    assert "请选择文件或填写视频链接" in html.content.decode()
+
+
+def test_grouping_by_standard_item(client, cast, site, standard):
+    items = list(standard.items.filter(code__in=["SY-01", "SY-02"]).order_by("code"))
+    services.material_upload(
+        site=site,
+        by=cast.leader,
+        category="other",
+        year=2026,
+        items=items,
+        files=[upload("证据.pdf", samples.pdf_bytes())],
+    )
+    services.material_upload(
+        site=site, by=cast.leader, category="other", year=2026, files=[upload("其他.pdf", samples.pdf_bytes())]
+    )
+    client.force_login(cast.staff)
+    response = client.get(f"/archives/sites/{site.pk}/", {"group": "item"})
+    groups = response.context["groups"]
+    assert [m.title for m in groups["SY-01 有过硬的领导班子和骨干队伍"]] == ["证据"]
+    assert [m.title for m in groups["SY-02 有设施齐全的党员活动室"]] == ["证据"]
+    assert [m.title for m in groups["未关联评分项"]] == ["其他"]
+
+
+def test_region_ledger_for_staff(client, cast, site, city, django_capture_on_commit_callbacks):
+    import zipfile
+    from io import BytesIO
+
+    from archives.models import Ledger
+
+    services.material_upload(
+        site=site, by=cast.leader, category="other", year=2026, files=[upload("甲.pdf", samples.pdf_bytes())]
+    )
+    client.force_login(cast.leader)
+    assert client.get("/archives/ledgers/").status_code == 403
+    client.force_login(cast.staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/archives/ledgers/", {"region": city.district_a.pk})
+    ledger = Ledger.objects.get(region=city.district_a)
+    assert ledger.status == Ledger.Status.DONE
+    response = client.get(f"/archives/ledgers/{ledger.pk}/download/")
+    with zipfile.ZipFile(BytesIO(b"".join(response.streaming_content))) as archive:
+        assert "甲村示范点/其他/OTHER_甲_v1.pdf" in archive.namelist()
+    client.force_login(cast.district)  # not staff: region ledgers are for the department
+    assert client.get(f"/archives/ledgers/{ledger.pk}/download/").status_code == 404

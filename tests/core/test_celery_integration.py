@@ -41,10 +41,22 @@ def _database_url() -> str:
 
 
 @pytest.fixture
-def worker(transactional_db):
+def media_root(settings, tmp_path):
+    """One media folder for this process and the worker process (uploads written here, processed there)."""
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+@pytest.fixture
+def worker(transactional_db, media_root):
     """A real worker process on its own queue, so no other worker on the same Redis can take our job."""
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "DATABASE_URL": _database_url()}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": _database_url(),
+        "TEST_MEDIA_ROOT": str(media_root),
+    }
     process = subprocess.Popen(
         [
             sys.executable,
@@ -96,3 +108,28 @@ def test_worker_runs_a_job_enqueued_by_a_service(worker):
         pytest.fail(f"the worker did not run the job within 60 s; its output:\n{output[-4000:]}")
     assert beat.worker  # written by the worker process
     assert JobHeartbeat.objects.filter(pk=beat.pk, ran_at__isnull=False).count() == 1
+
+
+def test_worker_cleans_an_uploaded_photo(worker):
+    """The photo job runs in the real worker: metadata stripped and a thumbnail made (issue 5)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from archives import services as archive_services
+    from tests.archives import samples
+    from tests.factories import PartyOrganizationFactory, SiteFactory
+
+    site = SiteFactory(organization=PartyOrganizationFactory())
+    user = UserFactory(username="uploader")
+    result = archive_services.material_upload(
+        site=site,
+        by=user,
+        category="activity_photos",
+        year=2026,
+        files=[SimpleUploadedFile("现场.jpg", samples.jpeg_with_gps())],
+    )
+    version = result.materials[0].versions.get()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not version.processed:
+        time.sleep(0.5)
+        version.refresh_from_db()
+    assert version.processed and version.thumbnail
