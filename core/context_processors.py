@@ -7,8 +7,11 @@ from .navigation import navigation_for
 
 def navigation(request):
     user = getattr(request, "user", None)
+    signed_in = user is not None and user.is_authenticated
     return {
         "site_title": settings.SITE_TITLE,
         "nav_items": navigation_for(user) if user is not None else [],
         "current_path": request.path,
+        # Lazy: only pages that show the bell run the count query.
+        "unread_notifications": (lambda: user.notifications.filter(read_at__isnull=True).count()) if signed_in else 0,
     }

@@ -4,6 +4,7 @@ from . import views
 
 app_name = "core"
 urlpatterns = [
+    path("notifications/", views.notifications, name="notifications"),
     path("system/", views.system_status, name="system_status"),
     path("system/heartbeat/", views.heartbeat_request, name="heartbeat_request"),
     path("system/heartbeat/<int:pk>/", views.heartbeat_detail, name="heartbeat_detail"),

@@ -1,8 +1,10 @@
 """Pages every deployment has: the health check and the system status of background jobs."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
@@ -22,6 +24,14 @@ def healthz(request):
     """For load balancers and monitoring: 200 when healthy, 503 when the database (or broker) is not."""
     healthy, report = health.health_report()
     return JsonResponse(report, status=200 if healthy else 503)
+
+
+@login_required
+def notifications(request):
+    """The user's in-app messages, newest first; opening the page marks them read."""
+    items = list(request.user.notifications.all()[:100])
+    request.user.notifications.filter(read_at__isnull=True).update(read_at=timezone.now())
+    return render(request, "core/notifications.html", {"items": items, "breadcrumbs": [(_("通知"), None)]})
 
 
 @require_permission("core.view_jobheartbeat")

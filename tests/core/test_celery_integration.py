@@ -133,3 +133,29 @@ def test_worker_cleans_an_uploaded_photo(worker):
         time.sleep(0.5)
         version.refresh_from_db()
     assert version.processed and version.thumbnail
+
+
+def test_worker_builds_a_ledger(worker):
+    """The ledger job runs in the real worker and leaves a downloadable ZIP (issue 5)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from archives import services as archive_services
+    from archives.models import Ledger
+    from tests.archives import samples
+    from tests.factories import PartyOrganizationFactory, SiteFactory
+
+    site = SiteFactory(organization=PartyOrganizationFactory())
+    user = UserFactory(username="clerk")
+    archive_services.material_upload(
+        site=site,
+        by=user,
+        category="creation_plan",
+        year=2026,
+        files=[SimpleUploadedFile("方案.pdf", samples.pdf_bytes())],
+    )
+    ledger = archive_services.ledger_request(site=site, by=user)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and ledger.status != Ledger.Status.DONE:
+        time.sleep(0.5)
+        ledger.refresh_from_db()
+    assert ledger.status == Ledger.Status.DONE and ledger.total_files == 1 and ledger.file

@@ -80,3 +80,16 @@ def test_home_query_count_is_constant_as_organizations_grow(client, cast, city):
     baseline = queries_for(client, "/")
     PartyOrganizationFactory.create_batch(50, region=city.village_a)
     assert queries_for(client, "/") == baseline
+
+
+def test_notifications_show_in_the_bell_and_are_marked_read(client, cast):
+    from core.services import notify
+
+    notify(recipient=cast.leader, title="材料被退回：方案", body="缺少盖章页", url="/sites/")
+    client.force_login(cast.leader)
+    assert 'class="badge badge-gold">1<' in client.get("/").content.decode()
+    html = client.get("/notifications/").content.decode()
+    assert "材料被退回：方案" in html and "缺少盖章页" in html
+    assert 'class="badge badge-gold">1<' not in client.get("/").content.decode()
+    client.force_login(cast.staff)
+    assert "材料被退回：方案" not in client.get("/notifications/").content.decode()
