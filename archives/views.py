@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from accounts.selectors import regions_visible_to
 from core.files import private_file_response
 from core.http import is_htmx
-from core.permissions import require_permission
+from core.permissions import file_permission, require_permission
 from sites.selectors import sites_visible_to
 from standards.choices import StandardPurpose, StandardStatus
 from standards.models import Standard
@@ -331,7 +331,7 @@ def ledger_list(request):
     )
 
 
-@require_permission(VIEW)
+@file_permission(VIEW)
 def ledger_download(request, ledger_id):
     ledger = get_object_or_404(ledgers_visible_to(request.user).filter(status=Ledger.Status.DONE), pk=ledger_id)
     if not ledger.file:
@@ -341,7 +341,7 @@ def ledger_download(request, ledger_id):
     )
 
 
-@require_permission(VIEW)
+@file_permission(VIEW)
 def download(request, version_id, thumbnail=False):
     """Only through the site's scope: a file of someone else's site does not exist for this user (404)."""
     version = get_object_or_404(versions_visible_to(request.user), pk=version_id)

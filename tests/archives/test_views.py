@@ -78,9 +78,8 @@ def test_leader_of_another_site_gets_404(client, cast, material, other_site):
     assert client.get(f"/archives/sites/{material.site_id}/").status_code == 404
 
 
-def test_anonymous_is_sent_to_login_not_to_the_file(client, material):
-    response = client.get(f"/archives/files/{material.versions.get().pk}/")
-    assert response.status_code == 302 and "/accounts/login/" in response.url
+def test_anonymous_gets_404_for_a_file(client, material):
+    assert client.get(f"/archives/files/{material.versions.get().pk}/").status_code == 404
 
 
 def test_production_hands_the_file_to_nginx(client, cast, material, settings):
