@@ -9,8 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw
 
 from sites.models import Site
-from standards.choices import StandardPurpose, StandardStatus
-from standards.models import Standard
+from standards.selectors import current_evaluation_standard
 
 from . import services
 from .models import Material
@@ -30,12 +29,7 @@ def seed(options, stdout):
         return
     User = get_user_model()
     staff = User.objects.filter(username="staff").first()
-    standard = (
-        Standard.objects.filter(purpose=StandardPurpose.EVALUATION)
-        .exclude(status=StandardStatus.DRAFT)
-        .order_by("-year")
-        .first()
-    )
+    standard = current_evaluation_standard()
     items = {item.code: item for item in standard.items.all()} if standard else {}
     rng = random.Random(6)
     sites = list(Site.objects.exclude(state__in=["not_passed"]).select_related("organization").order_by("id")[:150])

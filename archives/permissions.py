@@ -1,5 +1,6 @@
 """Who may upload to and review a site's archive (what they may see is the sites' data scope)."""
 
+from accounts.choices import DataScope
 from accounts.roles import Role
 
 
@@ -15,5 +16,13 @@ def may_review(user, site) -> bool:
     return site.instructors.filter(pk=user.pk).exists() or site.liaisons.filter(pk=user.pk).exists()
 
 
-def may_manage_trash(user) -> bool:
+def is_archive_manager(user) -> bool:
+    """Organization-department staff: restore from the trash, set the public flag, build regional ledgers."""
     return user.has_perm("archives.change_material")
+
+
+def may_build_ledger(user, region) -> bool:
+    """A regional ledger for a region in scope; the whole city's only for city-wide staff."""
+    if not is_archive_manager(user):
+        return False
+    return region is not None or user.is_superuser or user.scope == DataScope.CITY

@@ -13,14 +13,12 @@ from core.files import private_file_response
 from core.http import is_htmx
 from core.permissions import file_permission, require_permission
 from sites.selectors import sites_visible_to
-from standards.choices import StandardPurpose, StandardStatus
-from standards.models import Standard
-from standards.selectors import applicable_items
+from standards.selectors import applicable_items, current_evaluation_standard
 
 from . import services
 from .forms import MaterialFilterForm, ReplaceForm, ReviewForm, UploadForm
 from .models import Ledger, MaterialVersion
-from .permissions import may_manage_trash, may_review, may_upload
+from .permissions import is_archive_manager, may_build_ledger, may_review, may_upload
 from .selectors import (
     completeness,
     ledgers_visible_to,
@@ -46,16 +44,6 @@ def _site(request, site_id):
 
 def _material(request, pk):
     return get_object_or_404(materials_visible_to(request.user).select_related("site"), pk=pk)
-
-
-def current_standard(site):
-    """The evaluation standard a site builds against now: the newest published (or frozen) one."""
-    return (
-        Standard.objects.filter(purpose=StandardPurpose.EVALUATION)
-        .exclude(status=StandardStatus.DRAFT)
-        .order_by("-year", "-id")
-        .first()
-    )
 
 
 def _crumbs(site, *extra):
@@ -84,7 +72,7 @@ def site_archive(request, site_id):
             materials = materials.filter(
                 pk__in=MaterialVersion.objects.filter(kind__in=KIND_GROUPS[data["kind"]]).values("material")
             )
-    standard = current_standard(site)
+    standard = current_evaluation_standard()
     item_choices = (
         [(item.pk, f"{item.code} {item.title}") for item in applicable_items(standard, site.domain)] if standard else []
     )
@@ -108,7 +96,7 @@ def site_archive(request, site_id):
             "filters": filters,
             "upload_form": UploadForm(item_choices=item_choices) if may_upload(request.user, site) else None,
             "can_review": may_review(request.user, site),
-            "can_manage_trash": may_manage_trash(request.user),
+            "can_manage_trash": is_archive_manager(request.user),
             "completeness": completeness(site, standard) if standard else None,
             "standard": standard,
             "ledger": site.ledgers.order_by("-requested_at").first(),
@@ -124,7 +112,7 @@ def upload(request, site_id):
     site = _site(request, site_id)
     if not may_upload(request.user, site):
         raise PermissionDenied
-    standard = current_standard(site)
+    standard = current_evaluation_standard()
     item_choices = [(item.pk, item.code) for item in applicable_items(standard, site.domain)] if standard else []
     form = UploadForm(request.POST, request.FILES, item_choices=item_choices)
     if form.is_valid():
@@ -226,7 +214,7 @@ def version_restore(request, version_id):
 def set_public(request, pk):
     """Staff choose which materials the public showcase may show."""
     material = _material(request, pk)
-    if not may_manage_trash(request.user):
+    if not is_archive_manager(request.user):
         raise PermissionDenied
     services.material_set_public(material=material, by=request.user, public=request.POST.get("public") == "1")
     return redirect(f"{reverse('archives:site', args=[material.site_id])}#material-{material.pk}")
@@ -273,7 +261,7 @@ def trash(request, site_id):
         {
             "site": site,
             "materials": trash_of(request.user, site),
-            "can_restore": may_manage_trash(request.user),
+            "can_restore": is_archive_manager(request.user),
             "retention_days": services.retention_days(),
             "breadcrumbs": _crumbs(site, (_("回收站"), None)),
         },
@@ -283,7 +271,7 @@ def trash(request, site_id):
 @require_POST
 @require_permission(VIEW)
 def restore(request, pk):
-    if not may_manage_trash(request.user):
+    if not is_archive_manager(request.user):
         raise PermissionDenied
     material = get_object_or_404(trash_of(request.user, None), pk=pk)
     services.material_restore(material=material, by=request.user)
@@ -315,7 +303,7 @@ def ledger_list(request):
     if request.method == "POST":
         region_id = request.POST.get("region") or None
         region = get_object_or_404(regions, pk=region_id) if region_id else None
-        if region is None and not (request.user.is_superuser or request.user.scope == "city"):
+        if not may_build_ledger(request.user, region):
             raise PermissionDenied
         services.ledger_request(region=region, by=request.user)
         messages.success(request, _("台账正在生成，完成后可在本页下载。"))

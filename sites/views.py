@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import organizations_visible_to
+from core.feedback import form_errors_as_messages
 from core.files import private_file_response
 from core.models import AuditEntry
 from core.permissions import require_permission
@@ -205,24 +206,21 @@ def site_related(request, pk, what):
 def site_transition(request, pk):
     site = _site(request, pk)
     form = TransitionForm(request.POST, site=site)
-    if form.is_valid():
-        try:
-            change = services.site_transition(
-                site=site, to_state=form.cleaned_data["to_state"], by=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
-        else:
-            messages.success(
-                request,
-                _("已办理“%(action)s”，状态变更为“%(state)s”。")
-                % {"action": change.action, "state": change.get_to_state_display()},
-            )
+    if not form.is_valid():
+        form_errors_as_messages(request, form)
+        return redirect(f"{site.get_absolute_url()}#history")
+    try:
+        change = services.site_transition(
+            site=site, to_state=form.cleaned_data["to_state"], by=request.user, reason=form.cleaned_data["reason"]
+        )
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
     else:
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
+        messages.success(
+            request,
+            _("已办理“%(action)s”，状态变更为“%(state)s”。")
+            % {"action": change.action, "state": change.get_to_state_display()},
+        )
     return redirect(f"{site.get_absolute_url()}#history")
 
 
@@ -235,10 +233,7 @@ def subsidy_add(request, pk):
         services.subsidy_add(site=site, by=request.user, **form.cleaned_data)
         messages.success(request, _("已记录经费补贴。"))
     else:
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            for message in errors:
-                messages.error(request, f"{label}：{message}" if label else message)
+        form_errors_as_messages(request, form)
     return redirect(f"{site.get_absolute_url()}#subsidies")
 
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from .choices import StandardStatus
+from .choices import StandardPurpose, StandardStatus
 from .models import Item, Section, Standard
 
 
@@ -20,6 +20,16 @@ def standards_visible_to(user) -> QuerySet[Standard]:
     if not can_edit_standards(user):
         queryset = queryset.exclude(status=StandardStatus.DRAFT)
     return queryset
+
+
+def current_evaluation_standard() -> Standard | None:
+    """The evaluation standard sites build against now: the newest published (or frozen) version."""
+    return (
+        Standard.objects.filter(purpose=StandardPurpose.EVALUATION)
+        .exclude(status=StandardStatus.DRAFT)
+        .order_by("-year", "-id")
+        .first()
+    )
 
 
 def applicable_sections(standard: Standard, domain: str | None = None) -> list[Section]:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.choices import Domain
+from core.feedback import attempt, form_errors_as_messages
 from core.files import content_disposition
 from core.http import is_htmx
 from core.permissions import require_permission
@@ -129,22 +130,9 @@ def standard_edit(request, pk):
     )
 
 
-def _attempt(request, call, success: str = "") -> bool:
-    """Run one service call; its refusal (a ValidationError) or its success becomes a flash message."""
-    try:
-        call()
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-        return False
-    if success:
-        messages.success(request, success)
-    return True
-
-
 def _state_change(request, pk, action, success):
     standard = _get_standard(request, pk)
-    _attempt(request, lambda: action(standard=standard, by=request.user), success % {"name": standard})
+    attempt(request, lambda: action(standard=standard, by=request.user), success % {"name": standard})
     return redirect(standard)
 
 
@@ -164,7 +152,7 @@ def standard_withdraw(request, pk):
 @require_permission(CHANGE)
 def standard_delete(request, pk):
     standard = _get_standard(request, pk)
-    deleted = _attempt(
+    deleted = attempt(
         request,
         lambda: services.standard_delete(standard=standard, by=request.user),
         _("草稿“%(name)s”已删除。") % {"name": standard},
@@ -183,9 +171,7 @@ def standard_copy(request, pk):
         )
         messages.success(request, _("已复制为 %(year)s 年草稿，可以修改后发布。") % {"year": copy.year})
         return redirect(copy)
-    for errors in form.errors.values():
-        for message in errors:
-            messages.error(request, message)
+    form_errors_as_messages(request, form)
     return redirect(standard)
 
 
@@ -224,7 +210,7 @@ def section_form(request, pk, section_pk=None):
 def section_delete(request, pk, section_pk):
     standard = _get_standard(request, pk)
     section = get_object_or_404(Section, pk=section_pk, standard=standard)
-    _attempt(
+    attempt(
         request,
         lambda: services.section_delete(section=section, by=request.user),
         _("板块“%(title)s”及其评分项已删除。") % {"title": section.title},
@@ -237,7 +223,7 @@ def section_delete(request, pk, section_pk):
 def section_move(request, pk, section_pk, direction):
     standard = _get_standard(request, pk)
     section = get_object_or_404(Section, pk=section_pk, standard=standard)
-    _attempt(request, lambda: services.section_move(section=section, by=request.user, step=_step(direction)))
+    attempt(request, lambda: services.section_move(section=section, by=request.user, step=_step(direction)))
     return redirect(f"{standard.get_absolute_url()}#section-{section.pk}")
 
 
@@ -314,7 +300,7 @@ def item_edit(request, pk, item_pk):
 def item_delete(request, pk, item_pk):
     standard = _get_standard(request, pk)
     item = get_object_or_404(Item, pk=item_pk, standard=standard)
-    _attempt(
+    attempt(
         request,
         lambda: services.item_delete(item=item, by=request.user),
         _("评分项“%(code)s”已删除。") % {"code": item.code},
@@ -327,7 +313,7 @@ def item_delete(request, pk, item_pk):
 def item_move(request, pk, item_pk, direction):
     standard = _get_standard(request, pk)
     item = get_object_or_404(Item, pk=item_pk, standard=standard)
-    _attempt(request, lambda: services.item_move(item=item, by=request.user, step=_step(direction)))
+    attempt(request, lambda: services.item_move(item=item, by=request.user, step=_step(direction)))
     return redirect(f"{standard.get_absolute_url()}#item-{item.pk}")
 
 
