@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.navigation import NavItem
 
+from .roles import Role
+
 
 def _sync_roles_after_migrate(sender, using="default", **kwargs):
     # Permissions of models added by later migrations exist only after migrate (auth creates them in its own
@@ -25,6 +27,8 @@ class AccountsConfig(AppConfig):
             permissions=("accounts.view_partyorganization",),
         ),
     ]
+    audit_actions = {"user_set_roles": _("设置角色")}
+    audit_fields = {"roles": (_("角色"), Role)}
 
     def ready(self):
         post_migrate.connect(_sync_roles_after_migrate, dispatch_uid="accounts.sync_roles")

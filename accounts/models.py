@@ -2,7 +2,6 @@
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Concat, Substr
 from django.utils.functional import cached_property
@@ -12,15 +11,18 @@ from core.models import TimeStampedModel
 
 from .choices import REGION_PARENT_KINDS, DataScope, Domain, OrganizationKind, RegionKind
 from .roles import Role
+from .validators import validate_phone
 
-phone_validator = RegexValidator(r"^[0-9+\-() ]{5,20}$", _("请输入有效的电话号码"))
+LABEL_SEPARATOR = " · "
 
 
 class Region(TimeStampedModel):
     """行政区划: a node of the city's tree, city → district/county (or 市直) → town/subdistrict → village/community.
 
     `path` is a materialized path of ids ("/1/4/17/") so "this node and everything under it" is one indexed
-    prefix query, which every data-scope filter relies on.
+    prefix query, which every data-scope filter relies on. `label` is the node's names from the district
+    down ("临江区 · 石门镇 · 杨柳村"): a real city has three 杨柳村, so that is how a region is shown and
+    chosen everywhere. Both are kept by save(); code that bulk-inserts regions must set them itself.
     """
 
     name = models.CharField(_("名称"), max_length=100)
@@ -31,6 +33,7 @@ class Region(TimeStampedModel):
     )
     path = models.CharField(_("路径"), max_length=255, editable=False, db_index=True, default="")
     depth = models.PositiveSmallIntegerField(_("深度"), editable=False, default=0)
+    label = models.CharField(_("全称"), max_length=500, editable=False, default="")
     sort_order = models.PositiveIntegerField(_("排序"), default=0)
 
     class Meta:
@@ -45,7 +48,7 @@ class Region(TimeStampedModel):
         ]
 
     def __str__(self):
-        return self.name
+        return self.label or self.name
 
     def clean(self):
         parent_kind = self.parent.kind if self.parent_id else None
@@ -55,25 +58,55 @@ class Region(TimeStampedModel):
         if self.pk and self.parent_id and f"/{self.pk}/" in self.parent.path:
             raise ValidationError({"parent": _("上级区划不能是自身或其下级")})
 
+    @staticmethod
+    def label_under(parent: "Region | None", name: str) -> str:
+        """The label of a node called `name` under `parent`: the root itself is not repeated in labels."""
+        if parent is None or parent.parent_id is None:
+            return name
+        return f"{parent.label or parent.name}{LABEL_SEPARATOR}{name}"
+
     def save(self, *args, **kwargs):
         # The path depends on the id, so it is set right after the row is written. Moving a node rewrites
-        # the paths under it in one UPDATE. This keeps the tree consistent; it is not a business rule.
+        # the paths under it in one UPDATE, renaming it the labels under it. This keeps the tree consistent;
+        # it is not a business rule.
+        old_label = self.label
+        self.label = self.label_under(self.parent, self.name)
         super().save(*args, **kwargs)
         old_path, old_depth = self.path, self.depth
         new_path = (self.parent.path if self.parent_id else "/") + f"{self.pk}/"
-        if new_path == old_path:
+        if new_path == old_path and self.label == old_label:
             return
-        self.path, self.depth = new_path, new_path.count("/") - 2
-        Region.objects.filter(pk=self.pk).update(path=self.path, depth=self.depth)
-        if old_path:
-            Region.objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
-                path=Concat(models.Value(new_path), Substr("path", len(old_path) + 1)),
-                depth=models.F("depth") + (self.depth - old_depth),
-            )
+        if new_path != old_path:
+            self.path, self.depth = new_path, new_path.count("/") - 2
+            Region.objects.filter(pk=self.pk).update(path=self.path, depth=self.depth)
+            if old_path:
+                Region.objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
+                    path=Concat(models.Value(new_path), Substr("path", len(old_path) + 1)),
+                    depth=models.F("depth") + (self.depth - old_depth),
+                )
+        self._relabel_descendants()
+
+    def _relabel_descendants(self) -> None:
+        labels = {self.pk: self}
+        changed = []
+        for node in Region.objects.filter(path__startswith=self.path).exclude(pk=self.pk).order_by("depth", "path"):
+            node.parent = labels.get(node.parent_id, node.parent)
+            label = self.label_under(node.parent, node.name)
+            if label != node.label:
+                node.label = label
+                changed.append(node)
+            labels[node.pk] = node
+        Region.objects.bulk_update(changed, ["label"], batch_size=1000)
 
     def is_within(self, other: "Region") -> bool:
         """True when this node is `other` or lies under it."""
         return self.path.startswith(other.path)
+
+
+class OrganizationManager(models.Manager):
+    # An organization is always shown with its region's label (str), so its region always comes along.
+    def get_queryset(self):
+        return super().get_queryset().select_related("region")
 
 
 class PartyOrganization(TimeStampedModel):
@@ -97,6 +130,8 @@ class PartyOrganization(TimeStampedModel):
     member_count = models.PositiveIntegerField(_("党员人数"), default=0)
     is_active = models.BooleanField(_("有效"), default=True)
 
+    objects = OrganizationManager()
+
     class Meta:
         verbose_name = _("党组织")
         verbose_name_plural = _("党组织")
@@ -106,7 +141,8 @@ class PartyOrganization(TimeStampedModel):
         ]
 
     def __str__(self):
-        return self.name
+        # Same-named branches are normal (three 杨柳村党支部): the region tells them apart.
+        return f"{self.name}（{self.region}）"
 
     def clean(self):
         if self.parent_id and self.pk and self.parent_id == self.pk:
@@ -121,7 +157,7 @@ class User(AbstractUser):
     """
 
     full_name = models.CharField(_("姓名"), max_length=50, blank=True)
-    phone = models.CharField(_("手机号"), max_length=20, blank=True, validators=[phone_validator])
+    phone = models.CharField(_("手机号"), max_length=20, blank=True, validators=[validate_phone])
     unit = models.CharField(_("工作单位"), max_length=200, blank=True)
     organization = models.ForeignKey(
         PartyOrganization,

@@ -25,7 +25,12 @@ ALL = "*"
 VIEW = "view"
 
 # What every role may read: the city's regions and organizations, sites, and the published standards.
-_READER = {"accounts": ["view_region", "view_partyorganization"], "sites": VIEW, "standards": VIEW}
+# Targets (年度目标) are planning figures for those who steer the programme, not for sites or scorers.
+_SITE_MODELS = "site batch zone zonesite creationgroupmember narrator tourstop statechange subsidy".split()
+_SITES_READ = [f"view_{model}" for model in _SITE_MODELS]
+_READER = {"accounts": ["view_region", "view_partyorganization"], "sites": _SITES_READ, "standards": VIEW}
+# Private files (materials, their versions and ledgers) are read by the people who work on the sites.
+_ARCHIVE_READ = ["view_material", "view_materialversion", "view_ledger"]
 
 # Per role: app label -> which permissions of that app's models ("*" all, "view" only view_*,
 # or an explicit list of codenames). Later issues extend this table as their models arrive.
@@ -56,12 +61,13 @@ ROLE_PERMISSIONS: dict[str, dict[str, object]] = {
         "supervision": ALL,
         "evaluations": ALL,
     },
-    Role.DISTRICT: {**_READER, "archives": VIEW},
-    Role.INSTRUCTOR: {**_READER, "archives": VIEW},
-    Role.LEADER: {**_READER, "archives": VIEW},
+    Role.DISTRICT: {**_READER, "sites": [*_SITES_READ, "view_target"], "archives": _ARCHIVE_READ},
+    Role.INSTRUCTOR: {**_READER, "archives": _ARCHIVE_READ},
+    Role.LEADER: {**_READER, "archives": _ARCHIVE_READ},
     Role.SCORER: _READER,
     Role.TEAMLEAD: _READER,
-    Role.VIEWER: {**_READER, "evaluations": VIEW},
+    # Leaders (领导) look at dashboards and results: targets yes, private files and ledgers no (§8).
+    Role.VIEWER: {**_READER, "sites": [*_SITES_READ, "view_target"], "evaluations": VIEW},
 }
 
 # Staff of the organization department and administrators may enter Django's admin (is_staff).

@@ -16,6 +16,8 @@ from django.utils import timezone
 from openpyxl import Workbook
 from zipstream import ZIP_DEFLATED, ZipStream
 
+from core import excel
+
 from .models import Ledger, Material
 
 EXPIRY = timedelta(days=7)
@@ -79,7 +81,7 @@ def _build(ledger: Ledger) -> None:
     stream = ZipStream(compress_type=ZIP_DEFLATED, compress_level=6)
     index = Workbook(write_only=True)
     sheet = index.create_sheet("台账索引")
-    sheet.append(INDEX_COLUMNS)
+    excel.append(sheet, INDEX_COLUMNS)
     used = set()
     for number, material in enumerate(materials, start=1):
         version = material.versions.all()[0] if material.versions.all() else None  # newest first
@@ -90,7 +92,8 @@ def _build(ledger: Ledger) -> None:
             name = name.replace(f"_v{version.number}.", f"_v{version.number}-{material.pk}.")
         used.add(name)
         stream.add(_chunks(version.file), name)
-        sheet.append(
+        excel.append(
+            sheet,
             [
                 number,
                 material.get_category_display(),
@@ -105,7 +108,7 @@ def _build(ledger: Ledger) -> None:
                 timezone.localtime(material.reviewed_at).strftime("%Y-%m-%d %H:%M") if material.reviewed_at else "",
                 version.original_name,
                 version.sha256,
-            ]
+            ],
         )
     with tempfile.TemporaryDirectory() as folder:
         index_path = Path(folder) / "index.xlsx"

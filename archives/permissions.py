@@ -5,8 +5,11 @@ from accounts.roles import Role
 
 
 def may_upload(user, site) -> bool:
-    """Staff, and the site's own people (its leader, a district liaison in scope)."""
-    return user.has_perm("archives.add_material") or user.has_role(Role.LEADER, Role.DISTRICT)
+    """Staff, and the site's own leader (a member of its creation group). District staff and instructors
+    review materials but do not upload, replace or delete them (DOMAIN.md §8)."""
+    if user.has_perm("archives.add_material"):
+        return True
+    return user.has_role(Role.LEADER) and site.group_members.filter(user=user).exists()
 
 
 def may_review(user, site) -> bool:

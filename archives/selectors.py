@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 
 from sites.selectors import sites_visible_to
 from standards.selectors import applicable_items
@@ -67,6 +67,7 @@ class ItemEvidence:
 @dataclass
 class Completeness:
     rows: list[ItemEvidence]
+    standard: object = None  # the version measured against, named on the panel
 
     def count(self, state: str) -> int:
         return sum(1 for row in self.rows if row.state == state)
@@ -98,16 +99,27 @@ def evidence_state(states: set[str]) -> str:
 
 
 def completeness(site, standard) -> Completeness:
-    """For each item of `standard` that applies to the site's domain: accepted, only submitted, or none."""
+    """For each item of `standard` that applies to the site's domain: accepted, only submitted, or none.
+
+    Evidence is matched by item code, not by item row: a material linked to SY-03 of 2026's version counts
+    for SY-03 of 2027's. The code is an item's identity across versions (copying, export and import keep it),
+    so this needs no copying of links when a new version is made, and a material uploaded after next year's
+    copy was made still counts for it. An item whose meaning changes should get a new code.
+    """
     items = applicable_items(standard, site.domain)
-    links = Material.items.through.objects.filter(
-        material__site=site, material__deleted_at__isnull=True, item__in=[item.pk for item in items]
-    ).select_related("material")
-    by_item: dict[int, list] = {}
+    links = (
+        Material.items.through.objects.filter(
+            material__site=site, material__deleted_at__isnull=True, item__code__in=[item.code for item in items]
+        )
+        .select_related("material")
+        .annotate(code=F("item__code"))
+        .order_by("material_id")
+    )
+    by_code: dict[str, dict] = {}
     for link in links:
-        by_item.setdefault(link.item_id, []).append(link.material)
+        by_code.setdefault(link.code, {})[link.material_id] = link.material
     rows = []
     for item in items:
-        materials = by_item.get(item.pk, [])
+        materials = list(by_code.get(item.code, {}).values())
         rows.append(ItemEvidence(item, evidence_state({m.state for m in materials}), materials))
-    return Completeness(rows)
+    return Completeness(rows, standard)

@@ -13,7 +13,7 @@ from core.files import private_file_response
 from core.http import is_htmx
 from core.permissions import file_permission, require_permission
 from sites.selectors import sites_visible_to
-from standards.selectors import applicable_items, current_evaluation_standard
+from standards.selectors import applicable_items, current_evaluation_standard, published_years, standard_for_year
 
 from . import services
 from .forms import MaterialFilterForm, ReplaceForm, ReviewForm, UploadForm
@@ -29,7 +29,9 @@ from .selectors import (
 )
 from .validation import UploadRejected
 
-VIEW = "sites.view_site"
+# Materials are private files: the archive pages need the archives' own read permission (a viewer, who
+# sees dashboards and results, has none), and the site must be in the user's scope.
+VIEW = "archives.view_material"
 KIND_GROUPS = {
     "image": ["jpeg", "png", "webp", "heic"],
     "pdf": ["pdf"],
@@ -72,15 +74,18 @@ def site_archive(request, site_id):
             materials = materials.filter(
                 pk__in=MaterialVersion.objects.filter(kind__in=KIND_GROUPS[data["kind"]]).values("material")
             )
-    standard = current_evaluation_standard()
+    standard = current_evaluation_standard(site.domain)
+    measured = _measured_standard(request, site) or standard
     item_choices = (
         [(item.pk, f"{item.code} {item.title}") for item in applicable_items(standard, site.domain)] if standard else []
     )
+    titles = {item.code: item.title for item in applicable_items(measured, site.domain)} if measured else {}
     by_item = request.GET.get("group") == "item"
     groups = {}
     for material in materials.order_by("category", "-created_at"):
-        if by_item:
-            keys = [f"{item.code} {item.title}" for item in material.items.all()] or [_("未关联评分项")]
+        if by_item:  # by code: the same item across versions is one group (see selectors.completeness)
+            keys = [f"{item.code} {titles.get(item.code, item.title)}" for item in material.items.all()]
+            keys = keys or [_("未关联评分项")]
         else:
             keys = [material.get_category_display()]
         for key in keys:
@@ -97,13 +102,23 @@ def site_archive(request, site_id):
             "upload_form": UploadForm(item_choices=item_choices) if may_upload(request.user, site) else None,
             "can_review": may_review(request.user, site),
             "can_manage_trash": is_archive_manager(request.user),
-            "completeness": completeness(site, standard) if standard else None,
-            "standard": standard,
+            "completeness": completeness(site, measured) if measured else None,
+            "standard": measured,
+            "measure_years": published_years(),
             "ledger": site.ledgers.order_by("-requested_at").first(),
             "by_item": by_item,
             "breadcrumbs": [*_crumbs(site)[:-1], (_("创建材料"), None)],
         },
     )
+
+
+def _measured_standard(request, site):
+    """Completeness against another year's version when asked (?against=2027), else this year's."""
+    try:
+        year = int(request.GET.get("against", ""))
+    except ValueError:
+        return None
+    return standard_for_year(year, site.domain) if 2000 <= year <= 2100 else None
 
 
 @require_POST
@@ -112,7 +127,7 @@ def upload(request, site_id):
     site = _site(request, site_id)
     if not may_upload(request.user, site):
         raise PermissionDenied
-    standard = current_evaluation_standard()
+    standard = current_evaluation_standard(site.domain)
     item_choices = [(item.pk, item.code) for item in applicable_items(standard, site.domain)] if standard else []
     form = UploadForm(request.POST, request.FILES, item_choices=item_choices)
     if form.is_valid():
@@ -325,7 +340,10 @@ def ledger_download(request, ledger_id):
     if not ledger.file:
         raise Http404
     return private_file_response(
-        ledger.file, filename=ledger.file.name.rsplit("/", 1)[-1], content_type="application/zip"
+        ledger.file,
+        filename=ledger.file.name.rsplit("/", 1)[-1],
+        content_type="application/zip",
+        fallback=f"ledger-{ledger.pk}",
     )
 
 
@@ -342,4 +360,5 @@ def download(request, version_id, thumbnail=False):
         filename=version.original_name,
         as_attachment=not inline,
         content_type="image/jpeg" if thumbnail else version.content_type,
+        fallback=f"material-{version.material_id}-v{version.number}",
     )

@@ -4,14 +4,26 @@ from django.utils.translation import gettext_lazy as _
 from core.navigation import NavItem
 
 
-def _sees_programme(user):
-    return user.has_role("admin", "staff", "viewer", "district")
-
-
 class SitesConfig(AppConfig):
     name = "sites"
     verbose_name = _("示范点")
     navigation = [
         NavItem(_("示范点"), "sites:list", "bi-flag", order=10, permissions=("sites.view_site",)),
-        NavItem(_("目标与覆盖率"), "sites:targets", "bi-bullseye", order=15, when=_sees_programme),
+        NavItem(_("目标与覆盖率"), "sites:targets", "bi-bullseye", order=15, permissions=("sites.view_target",)),
     ]
+    audit_actions = {
+        "site_nominate": _("推荐为创建单位"),
+        "site_update": _("修改信息"),
+        "site_transition": _("状态变更"),
+        "site_import": _("导入"),
+        "subsidy_add": _("记录经费补贴"),
+        "site_group": _("修改创建小组"),
+        "site_narrators": _("修改解说员"),
+        "site_route": _("修改观摩线路"),
+    }
+    audit_fields = {
+        "subsidy": (_("经费补贴"), None),
+        "group": (_("创建小组"), None),
+        "narrators": (_("解说员"), None),
+        "route": (_("观摩线路"), None),
+    }

@@ -6,11 +6,10 @@ from io import BytesIO
 from django.http import FileResponse, HttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font, PatternFill
 
 from accounts.choices import Domain
 from accounts.models import Region
+from core import excel
 from core.files import content_disposition
 
 from .choices import SiteLevel, SiteState
@@ -49,28 +48,17 @@ IMPORT_COLUMNS = [
 ]
 
 
-def _header(sheet, columns):
-    font, fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="C8161D")
-    cells = []
-    for index, (label, width) in enumerate(columns):
-        sheet.column_dimensions[chr(ord("A") + index)].width = width
-        cell = WriteOnlyCell(sheet, value=label)
-        cell.font, cell.fill = font, fill
-        cells.append(cell)
-    sheet.freeze_panes = "A2"
-    sheet.append(cells)
-
-
 def sites_response(queryset) -> FileResponse:
     """The sites of `queryset` as a workbook. openpyxl's write-only mode keeps memory flat; the file is
     written to disk and streamed from there, so a 10,000-row export does not sit in memory."""
     districts = {str(r.pk): r.name for r in Region.objects.filter(depth=1)}
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("示范点")
-    _header(sheet, LIST_COLUMNS)
+    excel.header(sheet, LIST_COLUMNS)
     for site in queryset.iterator(chunk_size=2000):
         district_id = site.region.path.strip("/").split("/")[1] if site.region.depth >= 1 else ""
-        sheet.append(
+        excel.append(
+            sheet,
             [
                 site.name,
                 site.organization.name,
@@ -85,25 +73,27 @@ def sites_response(queryset) -> FileResponse:
                 site.secretary_name,
                 site.contact_phone,
                 "、".join(user.get_full_name() for user in site.instructors.all()),
-            ]
+            ],
         )
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it after streaming
     workbook.save(handle)
     handle.seek(0)
     name = f"示范点名单-{timezone.localdate():%Y%m%d}.xlsx"
     response = FileResponse(handle, content_type=XLSX)
-    response["Content-Disposition"] = content_disposition(name, as_attachment=True)
+    response["Content-Disposition"] = content_disposition(
+        name, as_attachment=True, fallback=f"sites-{timezone.localdate():%Y%m%d}"
+    )
     return response
 
 
 def import_template_response() -> HttpResponse:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("示范点")
-    _header(sheet, IMPORT_COLUMNS)
+    excel.header(sheet, IMPORT_COLUMNS)
     example = ["杨柳村党建示范点", "杨柳村党支部", "杨柳村", "农村（村）", "市级", timezone.localdate().year, "已推荐"]
     example += ["张三", "13800000000", "李四", "13900000000", "石门镇杨柳村村委会", "红色杨柳"]
     example += ["“党支部+合作社”带动增收"]
-    sheet.append(example)
+    excel.append(sheet, example)
     notes = workbook.create_sheet("填写说明")
     for line in [
         "每行一个示范点；第一行是示例，导入前请删除或改写。",
@@ -113,9 +103,11 @@ def import_template_response() -> HttpResponse:
         "状态：留空为“已推荐”；可填 " + "、".join(str(label) for label in SiteState.labels) + "。",
         "同一党组织同一年度只能有一个示范点；导入时发现任何错误都不会导入。",
     ]:
-        notes.append([line])
+        excel.append(notes, [line])
     buffer = BytesIO()
     workbook.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = content_disposition("示范点导入模板.xlsx", as_attachment=True)
+    response["Content-Disposition"] = content_disposition(
+        "示范点导入模板.xlsx", as_attachment=True, fallback="site-import-template"
+    )
     return response

@@ -4,6 +4,7 @@ from crispy_forms.layout import Column, Fieldset, Row
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import PartyOrganization
@@ -151,7 +152,7 @@ class TransitionForm(forms.Form):
     def __init__(self, *args, site, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["to_state"].choices = [
-            (t.target, f"{t.name}（→ {SiteState(t.target).label}）") for t in rules.manual_targets(site.state)
+            (t.target, f"{gettext(t.name)}（→ {SiteState(t.target).label}）") for t in rules.manual_targets(site.state)
         ]
         self.helper = form_helper("to_state", "reason")
 

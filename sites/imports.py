@@ -4,7 +4,6 @@ Nothing is written here. The upload is kept under MEDIA_ROOT/imports for an hour
 "confirm" can import exactly what was previewed (services.sites_import, all or nothing).
 """
 
-import re
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,14 +13,14 @@ from django.core import signing
 from openpyxl import load_workbook
 
 from accounts.choices import Domain
-from accounts.models import PartyOrganization, phone_validator
+from accounts.models import PartyOrganization
+from accounts.validators import is_phone
 
 from .choices import SiteLevel, SiteState
 from .exports import IMPORT_COLUMNS
 from .models import Site
 
 MAX_ROWS = 5000
-PHONE = re.compile(phone_validator.regex.pattern)
 TOKEN_MAX_AGE = 3600
 SALT = "sites.import"
 
@@ -158,7 +157,7 @@ def _check(rows: list[ImportRow]) -> None:
             row.errors.append("「推荐年度」应为四位年份")
             year = None
         for column in ("书记电话", "联系电话"):
-            if v.get(column) and not PHONE.match(v[column]):
+            if v.get(column) and not is_phone(v[column]):
                 row.errors.append(f"「{column}」“{v[column]}”不是有效的电话号码")
         if organization and year:
             key = (organization.pk, year)

@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Domain
-from accounts.models import PartyOrganization, Region, phone_validator
+from accounts.models import PartyOrganization, Region
+from accounts.validators import validate_phone
 from core.models import TimeStampedModel
 
 from .choices import GroupRole, SiteLevel, SiteState, ZoneKind
@@ -67,9 +68,9 @@ class Site(TimeStampedModel):
     brand_emblem = models.ImageField(_("品牌标识"), upload_to=site_upload_path, blank=True)
     highlights = models.TextField(_("特色亮点"), blank=True)
     secretary_name = models.CharField(_("党组织书记"), max_length=50, blank=True)
-    secretary_phone = models.CharField(_("书记电话"), max_length=20, blank=True, validators=[phone_validator])
+    secretary_phone = models.CharField(_("书记电话"), max_length=20, blank=True, validators=[validate_phone])
     contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
-    contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True, validators=[phone_validator])
+    contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True, validators=[validate_phone])
     address = models.CharField(_("地址"), max_length=200, blank=True)
     latitude = models.DecimalField(
         _("纬度"),
@@ -134,7 +135,7 @@ class CreationGroupMember(models.Model):
     )
     name = models.CharField(_("姓名"), max_length=50)
     position = models.CharField(_("单位职务"), max_length=100, blank=True)
-    phone = models.CharField(_("电话"), max_length=20, blank=True, validators=[phone_validator])
+    phone = models.CharField(_("电话"), max_length=20, blank=True, validators=[validate_phone])
     order = models.PositiveSmallIntegerField(_("顺序"), default=0)
 
     class Meta:
@@ -151,7 +152,7 @@ class Narrator(models.Model):
 
     site = models.ForeignKey(Site, verbose_name=_("示范点"), related_name="narrators", on_delete=models.CASCADE)
     name = models.CharField(_("姓名"), max_length=50)
-    phone = models.CharField(_("电话"), max_length=20, blank=True, validators=[phone_validator])
+    phone = models.CharField(_("电话"), max_length=20, blank=True, validators=[validate_phone])
     is_secretary = models.BooleanField(_("党组织书记"), default=False)
     trained = models.BooleanField(_("已参加培训"), default=False)
     order = models.PositiveSmallIntegerField(_("顺序"), default=0)
@@ -207,7 +208,8 @@ class StateChange(models.Model):
         ordering = ["-at", "-id"]
 
     def __str__(self):
-        return f"{self.site} {self.from_state or '—'} → {self.to_state}"
+        before = self.get_from_state_display() if self.from_state else "—"
+        return f"{self.site} {before} → {self.get_to_state_display()}"
 
 
 class Subsidy(models.Model):

@@ -12,6 +12,8 @@ a named site's plaque (摘牌) for cause.
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_noop as N
+
 from .choices import SiteState as S
 
 
@@ -19,24 +21,26 @@ from .choices import SiteState as S
 class Transition:
     source: str
     target: str
-    name: str  # what the act is called, shown in the history
+    # What the act is called. Stored in the history as this Chinese text (the translation key) and translated
+    # when shown, so the record does not depend on the language of whoever did it.
+    name: str
     manual: bool  # staff may do it by hand (with a reason)
     by_round: bool  # a round's result may cause it
 
 
 TRANSITIONS = [
-    Transition(S.NOMINATED, S.CANDIDATE, "启动创建", manual=True, by_round=True),
-    Transition(S.NOMINATED, S.NOT_PASSED, "撤销推荐", manual=True, by_round=False),
-    Transition(S.CANDIDATE, S.FORMAL, "验收通过、授牌", manual=False, by_round=True),
-    Transition(S.CANDIDATE, S.NOT_PASSED, "验收未通过", manual=False, by_round=True),
-    Transition(S.CANDIDATE, S.NOT_PASSED, "撤销创建资格", manual=True, by_round=False),
-    Transition(S.FORMAL, S.IMPROVING, "复评通过，进入全面提升阶段", manual=False, by_round=True),
-    Transition(S.FORMAL, S.ELIMINATED, "复评未通过，淘汰摘牌", manual=False, by_round=True),
-    Transition(S.FORMAL, S.ELIMINATED, "摘牌", manual=True, by_round=False),
-    Transition(S.IMPROVING, S.IMPROVING, "年检通过", manual=False, by_round=True),
-    Transition(S.IMPROVING, S.ELIMINATED, "年检未通过，淘汰摘牌", manual=False, by_round=True),
-    Transition(S.IMPROVING, S.ELIMINATED, "摘牌", manual=True, by_round=False),
-    Transition(S.NOT_PASSED, S.NOMINATED, "重新推荐", manual=True, by_round=False),
+    Transition(S.NOMINATED, S.CANDIDATE, N("启动创建"), manual=True, by_round=True),
+    Transition(S.NOMINATED, S.NOT_PASSED, N("撤销推荐"), manual=True, by_round=False),
+    Transition(S.CANDIDATE, S.FORMAL, N("验收通过、授牌"), manual=False, by_round=True),
+    Transition(S.CANDIDATE, S.NOT_PASSED, N("验收未通过"), manual=False, by_round=True),
+    Transition(S.CANDIDATE, S.NOT_PASSED, N("撤销创建资格"), manual=True, by_round=False),
+    Transition(S.FORMAL, S.IMPROVING, N("复评通过，进入全面提升阶段"), manual=False, by_round=True),
+    Transition(S.FORMAL, S.ELIMINATED, N("复评未通过，淘汰摘牌"), manual=False, by_round=True),
+    Transition(S.FORMAL, S.ELIMINATED, N("摘牌"), manual=True, by_round=False),
+    Transition(S.IMPROVING, S.IMPROVING, N("年检通过"), manual=False, by_round=True),
+    Transition(S.IMPROVING, S.ELIMINATED, N("年检未通过，淘汰摘牌"), manual=False, by_round=True),
+    Transition(S.IMPROVING, S.ELIMINATED, N("摘牌"), manual=True, by_round=False),
+    Transition(S.NOT_PASSED, S.NOMINATED, N("重新推荐"), manual=True, by_round=False),
 ]
 
 

@@ -2,7 +2,9 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core.services import audit_record
 
@@ -29,9 +31,10 @@ STAFF_FIELDS = ["name", "organization", "level", "nomination_year", "batch", *LE
 
 
 def _display(value) -> str:
+    """A field's value as the audit trail shows it; None, "" and an empty file are all "nothing"."""
     if value is None or value == "":
         return ""
-    return getattr(value, "name", None) if hasattr(value, "url") else str(value)
+    return value.name if isinstance(value, FieldFile) else str(value)
 
 
 @transaction.atomic
@@ -58,7 +61,7 @@ def site_nominate(
         site=site,
         from_state="",
         to_state=SiteState.NOMINATED,
-        action=_("推荐"),
+        action=gettext_noop("推荐"),  # stored untranslated, shown translated (see rules.Transition.name)
         reason=reason,
         by=by if getattr(by, "is_authenticated", False) else None,
     )
@@ -77,15 +80,16 @@ def site_update(*, site: Site, by, allowed: list[str], **fields) -> Site:
     changes = {}
     for name, value in fields.items():
         old = getattr(site, name)
-        if _display(old) != _display(value) or (old is None) != (value is None):
+        if _display(old) != _display(value):
             changes[name] = [_display(old), _display(value)]
         setattr(site, name, value)
+    if not changes:
+        return site  # an unchanged form changes nothing and records nothing
     if "organization" in changes:  # region and domain follow the organization
         site.domain, site.region_id = site.organization.domain, site.organization.region_id
     site.full_clean()
     site.save()
-    if changes:
-        audit_record(actor=by, action="site_update", target=site, changes=changes)
+    audit_record(actor=by, action="site_update", target=site, changes=changes)
     return site
 
 
@@ -201,7 +205,7 @@ def sites_import(*, rows, by) -> int:
             site=site,
             from_state="",
             to_state=site.state,
-            action=_("导入"),
+            action=gettext_noop("导入"),
             by=by if getattr(by, "is_authenticated", False) else None,
         )
         audit_record(actor=by, action="site_import", target=site)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import organizations_visible_to
+from core.audit import describe
 from core.feedback import form_errors_as_messages
 from core.files import private_file_response
 from core.models import AuditEntry
@@ -104,8 +105,8 @@ def site_detail(request, pk):
     if manager:
         entries = AuditEntry.objects.filter(
             content_type__app_label="sites", content_type__model="site", object_id=str(site.pk)
-        ).select_related("actor")[:50]
-        audit = [(entry, _labelled_changes(entry.changes)) for entry in entries]
+        ).select_related("actor", "content_type")[:50]
+        audit = describe(entries)
     return render(
         request,
         "sites/site_detail.html",
@@ -120,12 +121,6 @@ def site_detail(request, pk):
             "breadcrumbs": _crumbs(site),
         },
     )
-
-
-def _labelled_changes(changes: dict) -> list[tuple[str, str, str]]:
-    """Audit changes with each field's Chinese name instead of its code name."""
-    labels = {f.name: str(f.verbose_name) for f in Site._meta.get_fields() if hasattr(f, "verbose_name")}
-    return [(labels.get(name, name), *values) for name, values in changes.items()]
 
 
 @require_permission(VIEW)
@@ -219,7 +214,7 @@ def site_transition(request, pk):
         messages.success(
             request,
             _("已办理“%(action)s”，状态变更为“%(state)s”。")
-            % {"action": change.action, "state": change.get_to_state_display()},
+            % {"action": _(change.action), "state": change.get_to_state_display()},
         )
     return redirect(f"{site.get_absolute_url()}#history")
 
@@ -272,7 +267,8 @@ def site_image(request, pk, stop_pk=None):
     image = get_object_or_404(TourStop, pk=stop_pk, site=site).photo if stop_pk else site.brand_emblem
     if not image:
         raise PermissionDenied
-    return private_file_response(image, filename=image.name.rsplit("/", 1)[-1], as_attachment=False)
+    what = f"site-{site.pk}-stop-{stop_pk}" if stop_pk else f"site-{site.pk}-emblem"
+    return private_file_response(image, filename=image.name.rsplit("/", 1)[-1], as_attachment=False, fallback=what)
 
 
 @require_permission(ADD)
@@ -313,7 +309,7 @@ def site_import_template(request):
     return exports.import_template_response()
 
 
-@require_permission(VIEW)
+@require_permission("sites.view_target")
 def targets(request):
     year = _year(request.GET.get("year"))
     rows = target_progress(year, request.user)

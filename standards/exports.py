@@ -6,10 +6,10 @@ The layout is also what imports.py reads, so an export can be edited and importe
 from io import BytesIO
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment
 
 from accounts.choices import Domain
+from core import excel
 
 from .choices import MaterialCategory, ScoringKind, SectionKind
 from .models import Standard
@@ -42,7 +42,6 @@ def format_levels(levels: list[dict]) -> str:
 
 def standard_workbook(standard: Standard) -> bytes:
     workbook = Workbook(write_only=True)
-    header_font, header_fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="C8161D")
 
     info = workbook.create_sheet(INFO_SHEET)
     info.column_dimensions["A"].width, info.column_dimensions["B"].width = 12, 60
@@ -56,18 +55,10 @@ def standard_workbook(standard: Standard) -> bytes:
         ("说明", standard.notes),
         ("状态", standard.get_status_display()),
     ]:
-        info.append([key, value])
+        excel.append(info, [key, value])
 
     sheet = workbook.create_sheet(ITEM_SHEET)
-    for index, (_key, _label, width) in enumerate(ITEM_COLUMNS):
-        sheet.column_dimensions[chr(ord("A") + index)].width = width
-    sheet.freeze_panes = "A2"
-    header = []
-    for _key, label, _width in ITEM_COLUMNS:
-        cell = WriteOnlyCell(sheet, value=label)
-        cell.font, cell.fill = header_font, header_fill
-        header.append(cell)
-    sheet.append(header)
+    excel.header(sheet, [(label, width) for _key, label, width in ITEM_COLUMNS])
     wrap = Alignment(wrap_text=True, vertical="top")
     for section in applicable_sections(standard):
         for item in section.items.all():
@@ -87,12 +78,7 @@ def standard_workbook(standard: Standard) -> bytes:
                 CATEGORY_SEPARATOR.join(str(MaterialCategory(c).label) for c in item.evidence_categories),
                 format_levels(item.levels) if item.levels else "",
             ]
-            row = []
-            for value in values:
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.alignment = wrap
-                row.append(cell)
-            sheet.append(row)
+            excel.append(sheet, values, alignment=wrap)
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

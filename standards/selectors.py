@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from .choices import StandardPurpose, StandardStatus
 from .models import Item, Section, Standard
@@ -22,14 +23,43 @@ def standards_visible_to(user) -> QuerySet[Standard]:
     return queryset
 
 
-def current_evaluation_standard() -> Standard | None:
-    """The evaluation standard sites build against now: the newest published (or frozen) version."""
-    return (
-        Standard.objects.filter(purpose=StandardPurpose.EVALUATION)
+def programme_year() -> int:
+    """The year the programme is in now: the year whose standard sites build against today."""
+    return timezone.localdate().year
+
+
+def standard_for_year(year: int, domain: str | None = None) -> Standard | None:
+    """The evaluation standard a site of `domain` is measured against in `year`.
+
+    That year's published (or frozen) version; a year without a version of its own keeps the latest earlier
+    one. Never a later year's: publishing next year's copy in advance changes nothing for this year. (An
+    evaluation round measures against the version it froze when it opened, whatever this says later.)
+    """
+    candidates = (
+        Standard.objects.filter(purpose=StandardPurpose.EVALUATION, year__lte=year)
         .exclude(status=StandardStatus.DRAFT)
         .order_by("-year", "-id")
-        .first()
     )
+    for standard in candidates[:20]:
+        if domain is None or domain in standard.applicable_domains:
+            return standard
+    return None
+
+
+def published_years() -> list[int]:
+    """Years that have a published (or frozen) evaluation standard, newest first."""
+    return list(
+        Standard.objects.filter(purpose=StandardPurpose.EVALUATION)
+        .exclude(status=StandardStatus.DRAFT)
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .distinct()
+    )
+
+
+def current_evaluation_standard(domain: str | None = None) -> Standard | None:
+    """The standard sites build against this year (see standard_for_year)."""
+    return standard_for_year(programme_year(), domain)
 
 
 def applicable_sections(standard: Standard, domain: str | None = None) -> list[Section]:

@@ -11,11 +11,27 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.audit import field_changes
 from core.services import audit_record
 
 from . import rules
 from .choices import StandardStatus
 from .models import Item, Section, Standard
+
+SECTION_FIELDS = ["code", "title", "kind", "domain", "max_score", "order", "description"]
+ITEM_FIELDS = [
+    "section",
+    "code",
+    "title",
+    "guide",
+    "max_score",
+    "kind",
+    "levels",
+    "is_veto",
+    "is_required",
+    "evidence_categories",
+    "order",
+]
 
 
 def ensure_editable(standard: Standard) -> None:
@@ -173,15 +189,20 @@ def section_save(*, section: Section, by) -> Section:
     """Create or update a section of a draft."""
     ensure_editable(section.standard)
     creating = section.pk is None
+    before = None if creating else Section.objects.get(pk=section.pk)
     if creating and not section.order:
         section.order = (section.standard.sections.aggregate(m=Max("order"))["m"] or 0) + 1
     section.full_clean()
+    changes = {f"section.{name}": values for name, values in field_changes(before, section, SECTION_FIELDS).items()}
+    if not creating and not changes:
+        return section  # an unchanged form changes nothing and records nothing
     section.save()
     audit_record(
         actor=by,
         action="section_create" if creating else "section_update",
         target=section.standard,
-        changes={"section": [None, f"{section.code} {section.title}"]},
+        changes={"section": [None, f"{section.code} {section.title}"]} if creating else changes,
+        reason=f"{section.code} {section.title}",
     )
     return section
 
@@ -219,12 +240,17 @@ def item_save(*, item: Item, by) -> Item:
     if Item.objects.filter(standard=item.standard, code=item.code).exclude(pk=item.pk).exists():
         raise ValidationError({"code": _("编号“%(code)s”在本标准中已存在") % {"code": item.code}})
     item.full_clean()
+    before = None if creating else Item.objects.get(pk=item.pk)
+    changes = {f"item.{name}": values for name, values in field_changes(before, item, ITEM_FIELDS).items()}
+    if not creating and not changes:
+        return item  # an unchanged form changes nothing and records nothing
     item.save()
     audit_record(
         actor=by,
         action="item_create" if creating else "item_update",
         target=item.standard,
-        changes={"item": [None, f"{item.code} {item.title}"]},
+        changes={"item": [None, f"{item.code} {item.title}"]} if creating else changes,
+        reason=f"{item.code} {item.title}",
     )
     return item
 

@@ -328,7 +328,9 @@ def standard_export(request, pk):
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     filename = f"{standard.name}（{standard.year}）.xlsx"
-    response["Content-Disposition"] = content_disposition(filename, as_attachment=True)
+    response["Content-Disposition"] = content_disposition(
+        filename, as_attachment=True, fallback=f"standard-{standard.year}-{standard.pk}"
+    )
     return response
 
 

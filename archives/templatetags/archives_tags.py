@@ -4,12 +4,17 @@ from django import template
 from django.db.models import Count
 
 from archives.models import Material
+from archives.permissions import may_upload
 
 register = template.Library()
 
 
-@register.inclusion_tag("archives/_site_panel.html")
-def site_materials_panel(site):
+@register.inclusion_tag("archives/_site_panel.html", takes_context=True)
+def site_materials_panel(context, site):
+    """Counts by review state, for those who may read the site's materials (not a viewer: §8)."""
+    user = context["request"].user
+    if not user.has_perm("archives.view_material"):
+        return {"hidden": True}
     counts = dict(
         Material.objects.filter(site=site, deleted_at__isnull=True)
         .order_by()
@@ -17,4 +22,4 @@ def site_materials_panel(site):
         .annotate(n=Count("id"))
         .values_list("state", "n")
     )
-    return {"site": site, "counts": counts, "total": sum(counts.values())}
+    return {"site": site, "counts": counts, "total": sum(counts.values()), "can_upload": may_upload(user, site)}

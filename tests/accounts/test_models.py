@@ -25,6 +25,29 @@ def test_moving_a_region_rewrites_paths_below_it(city):
     assert village.depth == 3
 
 
+def test_a_region_is_shown_with_its_path_from_the_district_down(city):
+    assert str(city.city) == "测试市"
+    assert str(city.district_a) == "甲区"
+    assert str(city.village_a) == "甲区 · 甲镇 · 甲村"
+    assert str(city.org_a) == "甲村党支部（甲区 · 甲镇 · 甲村）"
+
+
+def test_same_named_villages_are_told_apart(city):
+    other_town = RegionFactory(name="乙二镇", kind=RegionKind.TOWN, parent=city.district_b)
+    twin = RegionFactory(name="甲村", kind=RegionKind.VILLAGE, parent=other_town)
+    assert str(twin) != str(city.village_a)
+    assert str(twin) == "乙县 · 乙二镇 · 甲村"
+
+
+def test_renaming_or_moving_a_region_relabels_everything_below_it(city):
+    city.town_a.name = "甲新镇"
+    city.town_a.save()
+    assert Region.objects.get(pk=city.village_a.pk).label == "甲区 · 甲新镇 · 甲村"
+    city.town_a.parent = city.district_b
+    city.town_a.save()
+    assert Region.objects.get(pk=city.village_a.pk).label == "乙县 · 甲新镇 · 甲村"
+
+
 @pytest.mark.parametrize(
     ("kind", "parent_name", "ok"),
     [

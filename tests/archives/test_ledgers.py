@@ -87,5 +87,6 @@ def test_ledger_pages(client, cast, site, other_site, django_capture_on_commit_c
     assert "filename*=UTF-8''" in response["Content-Disposition"]
     client.force_login(cast.outsider)
     assert client.get(f"/archives/ledgers/{ledger.pk}/download/").status_code == 404
-    client.force_login(cast.scorer)
-    assert client.get(f"/archives/ledgers/{ledger.pk}/").status_code == 404
+    client.force_login(cast.scorer)  # no archive role at all: refused before any lookup
+    assert client.get(f"/archives/ledgers/{ledger.pk}/").status_code == 403
+    assert client.get(f"/archives/ledgers/{ledger.pk}/download/").status_code == 404

@@ -176,9 +176,32 @@ def test_gallery_shows_only_photos(client, cast, site, material, django_capture_
             year=2026,
             files=[upload("主题党日.jpg", samples.image_bytes())],
         )
-    client.force_login(cast.viewer)
+    client.force_login(cast.instructor)
     html = client.get(f"/archives/sites/{site.pk}/photos/").content.decode()
     assert "主题党日" in html and "创建工作方案（2026）" not in html and "/thumbnail/" in html
+
+
+def test_a_viewer_sees_no_private_files(client, cast, site, material):
+    """Leaders (领导) look at dashboards and results; materials are private to those who work on sites (§8)."""
+    client.force_login(cast.viewer)
+    version = material.versions.get()
+    assert client.get(f"/archives/sites/{site.pk}/").status_code == 403
+    assert client.get(f"/archives/sites/{site.pk}/photos/").status_code == 403
+    assert client.get(f"/archives/files/{version.pk}/").status_code == 404
+    assert client.post(f"/archives/sites/{site.pk}/ledger/").status_code == 403
+    site_page = client.get(f"/sites/{site.pk}/").content.decode()
+    assert f"/archives/sites/{site.pk}/" not in site_page
+
+
+def test_district_staff_review_but_do_not_upload(client, cast, site, material):
+    site.liaisons.add(cast.district)
+    client.force_login(cast.district)
+    page = client.get(f"/archives/sites/{site.pk}/").content.decode()
+    assert 'name="files"' not in page
+    response = client.post(f"/archives/sites/{site.pk}/upload/", {"category": "other", "year": 2026})
+    assert response.status_code == 403
+    assert client.post(f"/archives/materials/{material.pk}/delete/").status_code == 403
+    assert not Material.objects.get(pk=material.pk).deleted_at
 
 
 def test_only_staff_set_the_public_flag(client, cast, material):

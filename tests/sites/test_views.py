@@ -330,3 +330,23 @@ def test_emblem_upload_is_checked_by_content(client, cast, sites, settings, tmp_
     fake = SimpleUploadedFile("logo.png", b"<html>not an image</html>", content_type="image/png")
     html = client.post(f"/sites/{sites['a'].pk}/edit/", {"brand_emblem": fake}).content.decode()
     assert "请上传一张有效的图片" in html
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("admin", 200),
+        ("staff", 200),
+        ("district", 200),
+        ("viewer", 200),
+        ("scorer", 403),
+        ("teamlead", 403),
+        ("leader", 403),
+        ("instructor", 403),
+    ],
+)
+def test_targets_are_for_those_who_steer_the_programme(client, cast, sites, role, status):
+    client.force_login(getattr(cast, role))
+    assert client.get("/sites/targets/").status_code == status
+    home = client.get("/").content.decode()
+    assert ("/sites/targets/" in home) == (status == 200)  # the menu offers only what opens
