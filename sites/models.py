@@ -110,6 +110,11 @@ class Site(TimeStampedModel):
     def get_absolute_url(self):
         return reverse("sites:detail", args=[self.pk])
 
+    @property
+    def code(self) -> str:
+        """示范点编号: tells same-named sites apart where a name alone is shown (ledger folders, exports)."""
+        return f"S{self.pk:05d}" if self.pk else ""
+
     def clean(self):
         if self.batch_id and self.state not in (SiteState.FORMAL, SiteState.IMPROVING, SiteState.ELIMINATED):
             raise ValidationError({"batch": _("只有已授牌的示范点才有授牌批次")})
