@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.filters import BootstrapFilterSet
+from core.widgets import TreePicker
 
 from .choices import Domain, OrganizationKind
 from .models import PartyOrganization
@@ -20,7 +21,11 @@ class OrganizationFilter(BootstrapFilterSet):
     domain = django_filters.ChoiceFilter(label=_("领域"), choices=Domain.choices, empty_label=_("全部领域"))
     kind = django_filters.ChoiceFilter(label=_("类型"), choices=OrganizationKind.choices, empty_label=_("全部类型"))
     region = django_filters.ModelChoiceFilter(
-        label=_("区划"), queryset=_visible_regions, method="filter_region", empty_label=_("全部区划")
+        label=_("区划"),
+        queryset=_visible_regions,
+        method="filter_region",
+        empty_label=_("全部区划"),
+        widget=TreePicker(source="accounts:pick_regions", placeholder=_("全部区划（可输入名称搜索）")),
     )
 
     class Meta:

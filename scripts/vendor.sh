@@ -9,6 +9,7 @@ PACKAGES=(
   "bootstrap@5.3.9"
   "bootstrap-icons@1.13.2"
   "htmx.org@2.0.11"
+  "tom-select@2.6.2"
 )
 
 out=static/vendor
@@ -22,7 +23,7 @@ fetch() {  # fetch NAME@VERSION -> $work/NAME/package
 }
 
 for spec in "${PACKAGES[@]}"; do fetch "$spec"; done
-rm -rf "$out" && mkdir -p "$out"/{bootstrap/css,bootstrap/js,bootstrap-icons/fonts,htmx}
+rm -rf "$out" && mkdir -p "$out"/{bootstrap/css,bootstrap/js,bootstrap-icons/fonts,htmx,tom-select}
 
 cp "$work/bootstrap/package/dist/css/bootstrap.min.css" "$work/bootstrap/package/dist/css/bootstrap.min.css.map" "$out/bootstrap/css/"
 cp "$work/bootstrap/package/dist/js/bootstrap.bundle.min.js" "$work/bootstrap/package/dist/js/bootstrap.bundle.min.js.map" "$out/bootstrap/js/"
@@ -32,6 +33,11 @@ cp "$work/bootstrap-icons/package/font/fonts/bootstrap-icons.woff2" "$work/boots
 cp "$work/bootstrap-icons/package/LICENSE" "$out/bootstrap-icons/"
 cp "$work/htmx.org/package/dist/htmx.min.js" "$out/htmx/"
 cp "$work/htmx.org/package/LICENSE" "$out/htmx/"
+# Searchable pickers (core/widgets.py, static/js/pickers.js): the "complete" build includes its plugins.
+ts="$work/tom-select/package"
+cp "$ts/dist/js/tom-select.complete.min.js" "$ts/dist/js/tom-select.complete.min.js.map" "$out/tom-select/"
+cp "$ts/dist/css/tom-select.bootstrap5.min.css" "$ts/dist/css/tom-select.bootstrap5.min.css.map" "$out/tom-select/"
+cp "$ts/LICENSE" "$out/tom-select/"
 
 printf '%s\n' "# Vendored by scripts/vendor.sh (make vendor) from the npm registry." "${PACKAGES[@]}" > "$out/VERSIONS.txt"
 echo "vendored into $out:"; cat "$out/VERSIONS.txt"

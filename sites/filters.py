@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.choices import Domain
 from accounts.selectors import regions_visible_to
 from core.filters import BootstrapFilterSet
+from core.widgets import Picker, TreePicker
 
 from .choices import SiteLevel, SiteState
 from .models import Batch, Site, Zone
@@ -25,7 +26,11 @@ class SiteFilter(BootstrapFilterSet):
     q = django_filters.CharFilter(label=_("关键词"), method="filter_keyword")
     domain = django_filters.ChoiceFilter(label=_("领域"), choices=Domain.choices, empty_label=_("全部领域"))
     region = django_filters.ModelChoiceFilter(
-        label=_("区划"), queryset=_regions, method="filter_region", empty_label=_("全部区划")
+        label=_("区划"),
+        queryset=_regions,
+        method="filter_region",
+        empty_label=_("全部区划"),
+        widget=TreePicker(source="accounts:pick_regions", placeholder=_("全部区划（可输入名称搜索）")),
     )
     state = django_filters.ChoiceFilter(label=_("状态"), choices=SiteState.choices, empty_label=_("全部状态"))
     level = django_filters.ChoiceFilter(label=_("级别"), choices=SiteLevel.choices, empty_label=_("全部级别"))
@@ -37,7 +42,11 @@ class SiteFilter(BootstrapFilterSet):
         label=_("示范区/带"), queryset=Zone.objects.all(), method="filter_zone", empty_label=_("全部")
     )
     instructor = django_filters.ModelChoiceFilter(
-        label=_("督查指导员"), queryset=_instructors, method="filter_instructor", empty_label=_("全部")
+        label=_("督查指导员"),
+        queryset=_instructors,
+        method="filter_instructor",
+        empty_label=_("全部"),
+        widget=Picker(placeholder=_("全部")),
     )
     sort = django_filters.OrderingFilter(
         label=_("排序"),

@@ -2,14 +2,15 @@
 
 from crispy_forms.layout import Column, Fieldset, Row
 from django import forms
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import PartyOrganization
 from accounts.roles import Role
+from accounts.selectors import organizations_visible_to, users_visible_to
 from core.forms import checked_xlsx, form_helper
+from core.widgets import MultiPicker, Picker
 
 from . import rules
 from .choices import SiteState
@@ -70,28 +71,39 @@ class SiteLeaderForm(forms.ModelForm):
         return _check_image(self.cleaned_data.get("brand_emblem"))
 
 
-def _users_with_role(*roles):
-    return get_user_model().objects.filter(groups__name__in=roles, is_active=True).distinct().order_by("full_name")
+def _users_with_role(user, *roles):
+    """People with one of `roles` whom `user` may pick (accounts.selectors.users_visible_to)."""
+    return users_visible_to(user).filter(groups__name__in=roles, is_active=True).distinct().order_by("full_name")
 
 
 class SiteStaffForm(SiteLeaderForm):
-    """Staff also set the name, organization, level, year, batch and the people who supervise the site."""
+    """Staff also set the name, organization, level, year, batch and the people who supervise the site.
+
+    Every choice is limited to the user's data scope: a district's staff cannot move a site to another
+    district by choosing another district's organization."""
 
     instructors = forms.ModelMultipleChoiceField(
-        label=_("督查指导员"), queryset=None, required=False, widget=forms.SelectMultiple(attrs={"size": 5})
+        label=_("督查指导员"),
+        queryset=None,
+        required=False,
+        widget=MultiPicker(source="accounts:pick_users", source_query="role=instructor&role=staff"),
     )
     liaisons = forms.ModelMultipleChoiceField(
-        label=_("联络员"), queryset=None, required=False, widget=forms.SelectMultiple(attrs={"size": 5})
+        label=_("联络员"),
+        queryset=None,
+        required=False,
+        widget=MultiPicker(source="accounts:pick_users", source_query="role=district"),
     )
 
     class Meta(SiteLeaderForm.Meta):
         fields = STAFF_FIELDS
+        widgets = {**SiteLeaderForm.Meta.widgets, "organization": Picker(source="accounts:pick_organizations")}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = PartyOrganization.objects.select_related("region")
-        self.fields["instructors"].queryset = _users_with_role(Role.INSTRUCTOR, Role.STAFF)
-        self.fields["liaisons"].queryset = _users_with_role(Role.DISTRICT)
+        self.fields["organization"].queryset = organizations_visible_to(user)
+        self.fields["instructors"].queryset = _users_with_role(user, Role.INSTRUCTOR, Role.STAFF)
+        self.fields["liaisons"].queryset = _users_with_role(user, Role.DISTRICT)
         if self.instance.pk:
             self.initial.setdefault("instructors", list(self.instance.instructors.all()))
             self.initial.setdefault("liaisons", list(self.instance.liaisons.all()))
@@ -114,7 +126,12 @@ class SiteStaffForm(SiteLeaderForm):
 
 
 class NominateForm(forms.Form):
-    organization = forms.ModelChoiceField(label=_("党组织"), queryset=PartyOrganization.objects.none())
+    organization = forms.ModelChoiceField(
+        label=_("党组织"),
+        queryset=PartyOrganization.objects.none(),
+        widget=Picker(source="accounts:pick_organizations", placeholder=_("输入党组织或所在村社区名称搜索")),
+        help_text=_("同名党组织以所在区划区分"),
+    )
     year = forms.IntegerField(label=_("推荐年度"), min_value=2000, max_value=2100)
     level = forms.ChoiceField(label=_("级别"), choices=Site._meta.get_field("level").choices)
     name = forms.CharField(label=_("示范点名称"), max_length=200, required=False, help_text=_("留空则使用党组织名称"))
@@ -185,7 +202,21 @@ def _formset(model, form=forms.ModelForm, fields=None, extra=1):
     return forms.inlineformset_factory(Site, model, form=form, fields=fields, extra=extra, can_delete=True)
 
 
-GroupFormSet = _formset(CreationGroupMember, fields=["role", "name", "position", "phone", "user", "order"])
+class GroupMemberForm(forms.ModelForm):
+    """A creation-group member; the linked account is searched among the people the editor may see."""
+
+    class Meta:
+        model = CreationGroupMember
+        fields = ["role", "name", "position", "phone", "user", "order"]
+        widgets = {"user": Picker(source="accounts:pick_users", placeholder=_("可选：关联系统用户"))}
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            self.fields["user"].queryset = users_visible_to(user).filter(is_active=True)
+
+
+GroupFormSet = _formset(CreationGroupMember, form=GroupMemberForm)
 NarratorFormSet = _formset(Narrator, fields=["name", "phone", "is_secretary", "trained", "order"])
 TourStopFormSet = _formset(TourStop, form=TourStopForm)
 

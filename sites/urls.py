@@ -11,6 +11,7 @@ urlpatterns = [
     path("import/template.xlsx", views.site_import_template, name="import_template"),
     path("targets/", views.targets, name="targets"),
     path("zones/", views.zone_list, name="zones"),
+    path("pick/", views.site_picker, name="pick"),
     path("<int:pk>/", views.site_detail, name="detail"),
     path("<int:pk>/edit/", views.site_edit, name="edit"),
     path("<int:pk>/people/<str:what>/", views.site_related, name="related"),

@@ -16,6 +16,7 @@ from core.feedback import form_errors_as_messages
 from core.files import private_file_response
 from core.models import AuditEntry
 from core.permissions import require_permission
+from core.pickers import picker_response
 
 from . import exports, imports, services
 from .filters import SiteFilter
@@ -92,6 +93,18 @@ def _sort_columns(current: str) -> list[tuple[str, str, str]]:
 
 
 @require_permission(VIEW)
+def site_picker(request):
+    """Search sites for a picker (core/widgets.py), within the user's scope; a code tells twins apart."""
+    return picker_response(
+        request,
+        site_list_queryset(request.user),
+        search=["name", "organization__name", "region__label"],
+        label=lambda site: f"{site.name}（{site.region} · {site.code}）",
+        order_by=("-nomination_year", "name"),
+    )
+
+
+@require_permission(VIEW)
 def site_export(request):
     filterset = SiteFilter(request.GET, queryset=site_list_queryset(request.user), request=request)
     return exports.sites_response(filterset.qs.prefetch_related("instructors"))
@@ -129,8 +142,11 @@ def site_edit(request, pk):
     fields = editable_fields(request.user, site)
     if not fields:
         raise PermissionDenied
-    form_class = SiteStaffForm if is_site_manager(request.user) else SiteLeaderForm
-    form = form_class(request.POST or None, request.FILES or None, instance=Site.objects.get(pk=site.pk))
+    instance = Site.objects.get(pk=site.pk)
+    if is_site_manager(request.user):
+        form = SiteStaffForm(request.POST or None, request.FILES or None, instance=instance, user=request.user)
+    else:
+        form = SiteLeaderForm(request.POST or None, request.FILES or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
@@ -179,7 +195,8 @@ def site_related(request, pk, what):
     allowed = is_site_manager(request.user) if who == "staff" else may_edit_route_and_narrators(request.user, site)
     if not allowed:
         raise PermissionDenied
-    formset = formset_class(request.POST or None, request.FILES or None, instance=site, prefix=what)
+    extra = {"form_kwargs": {"user": request.user}} if what == "group" else {}
+    formset = formset_class(request.POST or None, request.FILES or None, instance=site, prefix=what, **extra)
     if request.method == "POST" and formset.is_valid():
         services.related_save(site=site, by=request.user, formset=formset, what=what)
         messages.success(request, _("%(what)s已保存。") % {"what": title})

@@ -56,3 +56,40 @@ def test_leader_edits_the_brand_of_their_own_site(live_server, demo_city, page_f
     assert "杨柳红" in profile and "党员责任区全覆盖" in profile
     page.screenshot(path=str(screenshot_dir / f"sites-leader-brand-{page.size}.png"), full_page=True)
     assert page.console_errors == []
+
+
+def test_staff_tell_same_named_organizations_apart_when_nominating(
+    live_server, demo_city, page_factory, screenshot_dir
+):
+    from sites.models import Site
+
+    page = page_factory()
+    login(page, live_server.url, "staff")
+    page.goto(f"{live_server.url}/sites/nominate/")
+    page.click("#div_id_organization .ts-control")
+    page.keyboard.type("杨柳村")
+    options = page.locator(".ts-dropdown .option", has_text="杨柳村")
+    options.first.wait_for()
+    page.wait_for_timeout(500)  # the search answers after the last key
+    labels = options.all_inner_texts()
+    assert len(labels) > 1 and len(set(labels)) == len(labels)  # same names, told apart by their path
+    assert all("· 杨柳村）" in label for label in labels)
+    chosen = labels[-1]
+    options.last.click()
+    page.fill("textarea[name=reason]", "村党组织战斗堡垒作用突出")
+    page.screenshot(path=str(screenshot_dir / f"sites-nominate-picker-{page.size}.png"), full_page=True)
+    page.click("button:has-text('保存')")
+    page.wait_for_load_state("networkidle")
+    assert "已推荐" in page.locator(".alert-success").inner_text()
+    site = Site.objects.select_related("organization__region").latest("id")
+    assert str(site.organization) == chosen.strip()
+
+    page.goto(f"{live_server.url}/sites/")
+    page.locator("select[name=region] + .ts-wrapper .ts-control").click()
+    page.keyboard.type("金山镇")
+    page.locator(".ts-dropdown .option", has_text="金山镇").first.click()
+    page.click("button:has-text('查询')")
+    page.wait_for_load_state("networkidle")
+    regions = page.locator("tbody td:nth-child(5)").all_inner_texts()
+    assert regions and all("金山镇" in text for text in regions)
+    assert page.console_errors == []

@@ -1,0 +1,80 @@
+"""Searchable pickers for choosing among many (organizations, regions, users, sites).
+
+A plain <select> of 369 organizations (or 20,000 villages) is unusable, and three 杨柳村党支部 look the
+same in it. These widgets render a <select> that static/js/pickers.js turns into a searchable Tom Select:
+
+- `Picker` / `MultiPicker` with `source=` (a URL name): options are searched on the server, whose JSON
+  endpoint applies the user's data scope (core.pickers.picker_response); only the chosen options are
+  rendered into the page, so the page stays small however many rows exist.
+- without `source`: the options are in the page and searched in the browser (a few dozen items).
+- `TreePicker`: regions as an indented tree (the upper levels in the page) plus server search for the rest.
+
+The form field's queryset still validates the submitted value, so a value outside the user's scope is
+refused whatever the browser sends.
+"""
+
+from django import forms
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class _PickerMixin:
+    def __init__(self, *args, source: str = "", source_query: str = "", placeholder=None, **kwargs):
+        self.source, self.source_query = source, source_query
+        self.placeholder = placeholder
+        super().__init__(*args, **kwargs)
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        attrs = super().build_attrs(base_attrs, extra_attrs)
+        attrs["data-picker"] = "tree" if isinstance(self, TreePicker) else "1"
+        attrs["data-placeholder"] = str(self.placeholder or _("输入名称搜索"))
+        if self.source:
+            url = reverse(self.source)
+            attrs["data-picker-url"] = f"{url}?{self.source_query}" if self.source_query else url
+        attrs.setdefault("class", "form-select")
+        return attrs
+
+    def optgroups(self, name, value, attrs=None):
+        if not self.source:
+            return super().optgroups(name, value, attrs)
+        # Only the chosen options: the rest are found by searching (see the module docstring).
+        chosen = {str(v) for v in value if v not in (None, "")}
+        queryset = getattr(self.choices, "queryset", None)
+        options = []
+        if chosen and queryset is not None:
+            for index, obj in enumerate(queryset.filter(pk__in=chosen)):
+                options.append(self.create_option(name, obj.pk, str(obj), True, index, attrs=None))
+        if not self.allow_multiple_selected:
+            blank = self.create_option(name, "", "", not chosen, len(options))
+            options.insert(0, blank)
+        return [(None, options, 0)]
+
+
+class Picker(_PickerMixin, forms.Select):
+    pass
+
+
+class MultiPicker(_PickerMixin, forms.SelectMultiple):
+    pass
+
+
+class TreePicker(_PickerMixin, forms.Select):
+    """Regions as an indented tree: the nodes down to `max_depth` are in the page, each with its depth and
+    short name (the browser indents them), deeper ones are found by the server search (`source`)."""
+
+    def __init__(self, *args, max_depth: int = 2, **kwargs):
+        self.max_depth = max_depth
+        super().__init__(*args, **kwargs)
+
+    def optgroups(self, name, value, attrs=None):
+        chosen = {str(v) for v in value if v not in (None, "")}
+        queryset = getattr(self.choices, "queryset", None)
+        options = [self.create_option(name, "", str(self.choices.field.empty_label or ""), not chosen, 0)]
+        if queryset is None:
+            return [(None, options, 0)]
+        rows = queryset.filter(depth__lte=self.max_depth) | queryset.filter(pk__in=chosen)
+        for index, region in enumerate(rows.order_by("path").distinct(), start=1):
+            option = self.create_option(name, region.pk, str(region), str(region.pk) in chosen, index)
+            option["attrs"].update({"data-depth": region.depth, "data-short": region.name})
+            options.append(option)
+        return [(None, options, 0)]
