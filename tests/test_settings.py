@@ -115,3 +115,25 @@ def test_prod_deploy_check_passes_without_warnings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def evaluate(module: str, expression: str, **env):
+    """The JSON value of `expression` (about `settings`) in a fresh interpreter with `module` loaded."""
+    environment = {k: v for k, v in os.environ.items() if k not in CLEARED}
+    environment.update(DJANGO_SETTINGS_MODULE=module, **env)
+    script = f"import json, django; from django.conf import settings; django.setup(); print(json.dumps({expression}))"
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_embedded_job_queue_keeps_every_folder_under_var():
+    options = evaluate("config.settings.dev", "settings.CELERY_BROKER_TRANSPORT_OPTIONS")
+    folders = {key: value for key, value in options.items() if "folder" in key}
+    # control_folder defaults to ./control, which put the broadcast exchange files in the project root.
+    assert set(folders) == {"data_folder_in", "data_folder_out", "processed_folder", "control_folder"}
+    for path in folders.values():
+        assert Path(path).is_relative_to(ROOT / "var"), path
+        assert Path(path).is_dir(), path

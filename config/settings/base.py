@@ -239,12 +239,16 @@ if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 else:
     CELERY_BROKER_URL = "filesystem://"
-    for _folder in ("queue", "processed"):  # kombu's filesystem transport expects its folders to exist
+    # kombu's filesystem transport expects its folders to exist. Every one of them is named here, "control"
+    # (exchange bindings, the workers' broadcast/pidbox) included: its default is ./control in the current
+    # directory, which would put runtime state in the project root.
+    for _folder in ("queue", "processed", "control"):
         (JOB_QUEUE_DIR / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(JOB_QUEUE_DIR / "queue"),
         "data_folder_out": str(JOB_QUEUE_DIR / "queue"),
         "processed_folder": str(JOB_QUEUE_DIR / "processed"),
+        "control_folder": str(JOB_QUEUE_DIR / "control"),
         "store_processed": False,
     }
 # Results live in our own tables (a job writes its effect to the database), so no result backend.
