@@ -152,24 +152,25 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # (see core.files). MEDIA_URL is deliberately not routed by nginx.
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 # S3-compatible object storage (MinIO, OSS, COS…) instead of MEDIA_ROOT, for deployments that outgrow one
 # machine: install django-storages[s3] and set S3_BUCKET (see README). Files stay private either way.
 if env("S3_BUCKET", default=""):
-    STORAGES = {
-        "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                "bucket_name": env("S3_BUCKET"),
-                "endpoint_url": env("S3_ENDPOINT_URL", default=None),
-                "access_key": env("S3_ACCESS_KEY", default=None),
-                "secret_key": env("S3_SECRET_KEY", default=None),
-                "region_name": env("S3_REGION", default=None),
-                "default_acl": "private",
-                "querystring_auth": True,
-                "file_overwrite": False,
-            },
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("S3_BUCKET"),
+            "endpoint_url": env("S3_ENDPOINT_URL", default=None),
+            "access_key": env("S3_ACCESS_KEY", default=None),
+            "secret_key": env("S3_SECRET_KEY", default=None),
+            "region_name": env("S3_REGION", default=None),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
         },
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
 # In production the view answers with X-Accel-Redirect to this internal nginx location (see README).
 PRIVATE_MEDIA_ACCEL_PREFIX = env("PRIVATE_MEDIA_ACCEL_PREFIX", default="")
