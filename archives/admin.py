@@ -1,9 +1,17 @@
+"""Archives in the admin: never deleted here.
+
+Materials are deleted in the product (to the site's trash, restorable, audited; the purge job removes the files
+later); versions and ledgers are evidence. A delete here would bypass all that and leave orphan files.
+"""
+
 from django.contrib import admin
+
+from core.admin import NoDeleteAdminMixin
 
 from .models import Ledger, Material, MaterialVersion
 
 
-class VersionInline(admin.TabularInline):
+class VersionInline(NoDeleteAdminMixin, admin.TabularInline):
     model = MaterialVersion
     extra = 0
     fields = ["number", "original_name", "kind", "size", "uploaded_by", "uploaded_at", "processed"]
@@ -12,7 +20,7 @@ class VersionInline(admin.TabularInline):
 
 
 @admin.register(Material)
-class MaterialAdmin(admin.ModelAdmin):
+class MaterialAdmin(NoDeleteAdminMixin, admin.ModelAdmin):
     list_display = ["title", "site", "category", "year", "state", "is_public", "deleted_at"]
     list_filter = ["state", "category", "year", "is_public"]
     search_fields = ["title", "site__name", "description"]
@@ -23,7 +31,7 @@ class MaterialAdmin(admin.ModelAdmin):
 
 
 @admin.register(MaterialVersion)
-class MaterialVersionAdmin(admin.ModelAdmin):
+class MaterialVersionAdmin(NoDeleteAdminMixin, admin.ModelAdmin):
     """Files are evidence: uploaded through the site pages, never edited here."""
 
     list_display = ["material", "number", "original_name", "kind", "size", "uploaded_at"]
@@ -39,7 +47,7 @@ class MaterialVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Ledger)
-class LedgerAdmin(admin.ModelAdmin):
+class LedgerAdmin(NoDeleteAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "status", "total_files", "size", "requested_by", "finished_at", "expires_at"]
     list_filter = ["status", "requested_at"]
     search_fields = ["site__name", "region__name", "requested_by__full_name"]

@@ -41,3 +41,15 @@ class NotificationAdmin(admin.ModelAdmin):
     list_filter = ["read_at", "created_at"]
     search_fields = ["title", "recipient__username", "recipient__full_name"]
     list_select_related = ["recipient"]
+
+
+# --- Mixins for every app's admin (at the end of the module: the admins above are this app's own) -----------
+
+
+class NoDeleteAdminMixin:
+    """For what the product only soft-deletes or keeps as evidence (materials, file versions, ledgers): no delete
+    page, no “delete selected” action (Django offers it only with the delete permission), in inlines neither.
+    Deleting happens in the product, where it goes to the trash and the audit trail."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
