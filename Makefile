@@ -1,13 +1,15 @@
-# The two commands a newcomer needs: `make run` and `make test`. See README.md.
+# The two commands a newcomer needs: `make run` and `make test` (`make dev` to work on the code). See README.md.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help run test lint format check pytest vendor messages clean
+.PHONY: help run dev test lint format check pytest vendor messages clean
 
 help:
 	@echo "make run     - install, migrate, load default and demo data, serve http://127.0.0.1:8000 with background jobs"
+	@echo "               (gunicorn, DEBUG off, static files through WhiteNoise: the product as it is on one machine)"
+	@echo "make dev     - the same with Django's auto-reloading development server and DEBUG on, for working on the code"
 	@echo "make test    - lint, Django checks, then the whole test suite (DATABASE_URL/REDIS_URL honoured)"
 	@echo "make lint    - ruff check, ruff format --check, manage.py check, makemigrations --check"
 	@echo "make format  - ruff format and autofix"
@@ -28,7 +30,10 @@ $(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(PY)
 	@touch $@ $(VENV)/.run-deps
 
 run: $(VENV)/.run-deps
-	@VENV=$(VENV) scripts/run.sh
+	@VENV=$(VENV) scripts/run.sh run
+
+dev: $(VENV)/.run-deps
+	@VENV=$(VENV) scripts/run.sh dev
 
 lint: $(VENV)/.dev-deps
 	$(VENV)/bin/ruff check .

@@ -70,3 +70,65 @@ class NotificationAdmin(admin.ModelAdmin):
     list_filter = ["read_at", "created_at"]
     search_fields = ["title", "recipient__username", "recipient__full_name"]
     list_select_related = ["recipient"]
+
+
+# --- Mixins for every app's admin (at the end of the module: the admins above are this app's own) -----------
+
+
+class NoDeleteAdminMixin:
+    """For what the product only soft-deletes or keeps as evidence (materials, file versions, ledgers): no delete
+    page, no “delete selected” action (Django offers it only with the delete permission), in inlines neither.
+    Deleting happens in the product, where it goes to the trash and the audit trail."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ScopedAdminMixin:
+    """The admin sees and offers what the pages do: the user's data scope (accounts.scope), on every door.
+
+    core knows no domain app, so each admin names its selectors (each `…_visible_to(user)`):
+    - `scope = (lookup, selector)`: only rows whose `lookup` ("pk" for the model itself, "site" for a site's
+      records…) is among `selector(user)`; the changelist, change, delete and history pages all go through
+      get_queryset, so an object out of scope does not exist for the user (the admin redirects with a message);
+    - `scoped_choices = {field: selector}`: foreign-key and many-to-many choices in its forms (inlines too),
+      so a POST cannot point an object (a site's organization…) outside the scope. A value the object already
+      has stays valid, so saving never silently drops one the user cannot see.
+    Autocomplete widgets ask the related model's admin, which is scoped by its own `scope`. Superusers and
+    city-wide users see everything, as the selectors decide.
+    """
+
+    scope = None
+    scoped_choices: dict = {}
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if self.scope is None:
+            return queryset
+        lookup, selector = self.scope
+        return queryset.filter(**{f"{lookup}__in": selector(request.user).values("pk")})
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.scoped_choices:
+            kwargs["queryset"] = self.scoped_choices[db_field.name](request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name in self.scoped_choices:
+            kwargs["queryset"] = self.scoped_choices[db_field.name](request.user)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        for name in self.scoped_choices:
+            field = form.base_fields.get(name)
+            if obj is None or field is None:
+                continue
+            related = field.queryset.model._default_manager
+            model_field = obj._meta.get_field(name)
+            if model_field.many_to_many:
+                current = getattr(obj, name).values("pk")
+            else:
+                current = [getattr(obj, model_field.attname)]
+            field.queryset = related.filter(pk__in=field.queryset.values("pk")) | related.filter(pk__in=current)
+        return form

@@ -1,10 +1,25 @@
-"""Sites in the admin. A site's state is read-only here: it changes only through the state-change service."""
+"""Sites in the admin. A site's state is read-only here: it changes only through the state-change service.
+
+Everything that belongs to a site is seen and offered through the sites' data scope (sites_visible_to), as on
+the pages. Batches, zones and targets are the city's planning and, as on the pages, not scoped; a zone's
+memberships are. People (instructors, liaisons, group members) are not restricted either: as on the pages, any
+user may be assigned to a site in scope (the search box offers those the users admin shows).
+"""
 
 from django.contrib import admin
 
-from core.admin import ReadOnlyAdminMixin
+from accounts.selectors import organizations_visible_to
+from core.admin import ReadOnlyAdminMixin, ScopedAdminMixin
 
 from .models import Batch, CreationGroupMember, Narrator, Site, StateChange, Subsidy, Target, TourStop, Zone, ZoneSite
+from .selectors import sites_visible_to
+
+
+class SiteRecordScope(ScopedAdminMixin):
+    """For the records of a site: only those of sites in scope, and only such sites to choose from."""
+
+    scope = ("site", sites_visible_to)
+    scoped_choices = {"site": sites_visible_to}
 
 
 class GroupInline(admin.TabularInline):
@@ -29,7 +44,7 @@ class SubsidyInline(admin.TabularInline):
 
 
 @admin.register(Site)
-class SiteAdmin(admin.ModelAdmin):
+class SiteAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "organization", "domain", "region", "level", "nomination_year", "state", "batch"]
     list_filter = ["state", "domain", "level", "nomination_year", "batch"]
     search_fields = ["name", "organization__name", "brand_name"]
@@ -37,10 +52,17 @@ class SiteAdmin(admin.ModelAdmin):
     autocomplete_fields = ["organization", "instructors", "liaisons"]
     readonly_fields = ["state", "domain", "region"]
     inlines = [GroupInline, NarratorInline, TourStopInline, SubsidyInline]
+    scope = ("pk", sites_visible_to)
+    scoped_choices = {"organization": organizations_visible_to}
+
+    def save_model(self, request, obj, form, change):
+        if "organization" in form.changed_data:  # region and domain follow the organization, as in site_update
+            obj.domain, obj.region_id = obj.organization.domain, obj.organization.region_id
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(StateChange)
-class StateChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class StateChangeAdmin(ReadOnlyAdminMixin, SiteRecordScope, admin.ModelAdmin):
     """The lifecycle history is evidence: readable, never editable."""
 
     list_display = ["at", "site", "from_state", "to_state", "action", "by", "reason"]
@@ -56,7 +78,7 @@ class BatchAdmin(admin.ModelAdmin):
     list_filter = ["named_on"]
 
 
-class ZoneSiteInline(admin.TabularInline):
+class ZoneSiteInline(SiteRecordScope, admin.TabularInline):
     model = ZoneSite
     extra = 1
     autocomplete_fields = ["site"]
@@ -79,7 +101,7 @@ class TargetAdmin(admin.ModelAdmin):
 
 
 @admin.register(CreationGroupMember)
-class CreationGroupMemberAdmin(admin.ModelAdmin):
+class CreationGroupMemberAdmin(SiteRecordScope, admin.ModelAdmin):
     list_display = ["name", "role", "site", "user", "phone"]
     list_filter = ["role"]
     search_fields = ["name", "site__name", "phone"]
@@ -87,7 +109,7 @@ class CreationGroupMemberAdmin(admin.ModelAdmin):
 
 
 @admin.register(Narrator)
-class NarratorAdmin(admin.ModelAdmin):
+class NarratorAdmin(SiteRecordScope, admin.ModelAdmin):
     list_display = ["name", "site", "is_secretary", "trained"]
     list_filter = ["is_secretary", "trained"]
     search_fields = ["name", "site__name"]
@@ -95,7 +117,7 @@ class NarratorAdmin(admin.ModelAdmin):
 
 
 @admin.register(TourStop)
-class TourStopAdmin(admin.ModelAdmin):
+class TourStopAdmin(SiteRecordScope, admin.ModelAdmin):
     list_display = ["title", "site", "order"]
     search_fields = ["title", "site__name"]
     list_filter = ["site__domain"]
@@ -103,7 +125,7 @@ class TourStopAdmin(admin.ModelAdmin):
 
 
 @admin.register(Subsidy)
-class SubsidyAdmin(admin.ModelAdmin):
+class SubsidyAdmin(SiteRecordScope, admin.ModelAdmin):
     list_display = ["site", "year", "amount", "source"]
     list_filter = ["year", "source"]
     search_fields = ["site__name", "note"]
@@ -111,7 +133,7 @@ class SubsidyAdmin(admin.ModelAdmin):
 
 
 @admin.register(ZoneSite)
-class ZoneSiteAdmin(admin.ModelAdmin):
+class ZoneSiteAdmin(SiteRecordScope, admin.ModelAdmin):
     list_display = ["zone", "order", "site"]
     list_filter = ["zone"]
     search_fields = ["zone__name", "site__name"]

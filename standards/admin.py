@@ -1,18 +1,32 @@
-"""Standards in the admin: editable while draft; published and frozen versions are read-only there too."""
+"""Standards in the admin: editable while draft; published and frozen versions are read-only there too.
+
+Nothing whose items materials cite as evidence can be deleted here (nor in the pages: services.ensure_no_evidence),
+one by one or with “delete selected” (Django refuses the whole batch when it may not delete any object in it).
+"""
 
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .models import Item, Section, Standard
+from .services import ensure_no_evidence, linked_material_count
 
 LOCKED = _("该标准不是草稿（已发布或已冻结），在此只读：评分项不能修改或删除。请在标准页面撤回为草稿或复制为新版本。")
 
 
 class LockedWhenNotDraft:
-    """Admin mixin: no change or delete of a standard, section or item whose standard is not a draft."""
+    """Admin mixin: no change or delete of a standard, section or item whose standard is not a draft, and no
+    delete of one whose items materials cite."""
 
     def _standard(self, obj):
         return obj if isinstance(obj, Standard) else obj.standard
+
+    def _items(self, obj):
+        if isinstance(obj, Standard):
+            return Item.objects.filter(standard=obj)
+        if isinstance(obj, Section):
+            return Item.objects.filter(section=obj)
+        return Item.objects.filter(pk=obj.pk)
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and not self._standard(obj).is_editable:
@@ -20,7 +34,7 @@ class LockedWhenNotDraft:
         return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        if obj is not None and not self._standard(obj).is_editable:
+        if obj is not None and (not self._standard(obj).is_editable or linked_material_count(self._items(obj))):
             return False
         return super().has_delete_permission(request, obj)
 
@@ -28,6 +42,11 @@ class LockedWhenNotDraft:
         obj = self.get_object(request, object_id)
         if obj is not None and not self._standard(obj).is_editable and request.method == "GET":
             messages.warning(request, LOCKED)
+        elif obj is not None and request.method == "GET":
+            try:
+                ensure_no_evidence(self._items(obj), obj)
+            except ValidationError as error:  # say why there is no delete button
+                messages.warning(request, error.messages[0])
         return super().change_view(request, object_id, form_url, extra_context)
 
 

@@ -7,9 +7,8 @@ in one transaction, so an import with any error changes nothing.
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from openpyxl import load_workbook
-
 from accounts.choices import Domain
+from core.xlsx import UnreadableWorkbook, open_workbook
 
 from . import rules
 from .choices import DEFAULT_LEVELS, MaterialCategory, ScoringKind, SectionKind
@@ -25,6 +24,8 @@ class RowError:
     message: str
 
     def __str__(self):
+        if not self.column:
+            return self.message
         return f"第 {self.row} 行「{self.column}」：{self.message}" if self.row else f"{self.column}：{self.message}"
 
 
@@ -64,17 +65,14 @@ DOMAINS.update({"通用": "", "全部领域": ""})
 
 def read_standard_workbook(file) -> ParsedStandard:
     try:
-        workbook = load_workbook(file, read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
-        return ParsedStandard({}, [], [RowError(0, "文件", "无法读取，请确认是 .xlsx 格式的 Excel 文件")])
-    try:
-        info = _read_info(workbook)
-        if ITEM_SHEET not in workbook.sheetnames:
-            return ParsedStandard(info, [], [RowError(0, "工作表", f"缺少“{ITEM_SHEET}”工作表")])
-        sections, errors = _read_items(workbook[ITEM_SHEET])
-        return ParsedStandard(info, sections, errors)
-    finally:
-        workbook.close()
+        with open_workbook(file) as workbook:  # a file that cannot be read, even halfway through, is one message
+            info = _read_info(workbook)
+            if ITEM_SHEET not in workbook.sheetnames:
+                return ParsedStandard(info, [], [RowError(0, "工作表", f"缺少“{ITEM_SHEET}”工作表")])
+            sections, errors = _read_items(workbook[ITEM_SHEET])
+            return ParsedStandard(info, sections, errors)
+    except UnreadableWorkbook as error:
+        return ParsedStandard({}, [], [RowError(0, "", error.messages[0])])
 
 
 def _read_info(workbook) -> dict:

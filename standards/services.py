@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -49,6 +49,25 @@ def ensure_editable(standard: Standard) -> None:
     if standard.status == StandardStatus.PUBLISHED:
         raise ValidationError(
             _("标准“%(name)s”已发布，不能直接修改。请先撤回为草稿，或复制为新版本。") % {"name": standard}
+        )
+
+
+def linked_material_count(items) -> int:
+    """How many materials (the trash included) cite any of `items` as evidence.
+
+    Through the reverse relation archives.Material.items defines ("materials"): standards sits below archives
+    and does not import it."""
+    return items.aggregate(materials=Count("materials", distinct=True))["materials"]
+
+
+def ensure_no_evidence(items, what) -> None:
+    """Refuse to delete `what` (a standard, section or item) while materials cite its items: the delete would
+    silently remove those evidence links from every site's archive."""
+    count = linked_material_count(items)
+    if count:
+        raise ValidationError(
+            _("“%(what)s”已被 %(count)s 份创建材料用作佐证，删除会让这些材料失去佐证关联，因此不能删除。")
+            % {"count": count, "what": what}
         )
 
 
@@ -96,6 +115,7 @@ def standard_update(*, standard: Standard, by, **fields) -> Standard:
 def standard_delete(*, standard: Standard, by) -> None:
     if standard.status != StandardStatus.DRAFT:
         raise ValidationError(_("只有草稿可以删除；已发布或已冻结的标准需要保留以备查证。"))
+    ensure_no_evidence(Item.objects.filter(standard=standard), standard)
     audit_record(actor=by, action="standard_delete", target=standard)
     standard.delete()
 
@@ -210,6 +230,7 @@ def section_save(*, section: Section, by) -> Section:
 @transaction.atomic
 def section_delete(*, section: Section, by) -> None:
     ensure_editable(section.standard)
+    ensure_no_evidence(Item.objects.filter(section=section), f"{section.code} {section.title}")
     audit_record(
         actor=by,
         action="section_delete",
@@ -258,6 +279,7 @@ def item_save(*, item: Item, by) -> Item:
 @transaction.atomic
 def item_delete(*, item: Item, by) -> None:
     ensure_editable(item.standard)
+    ensure_no_evidence(Item.objects.filter(pk=item.pk), item)
     audit_record(actor=by, action="item_delete", target=item.standard, changes={"item": [str(item), None]})
     item.delete()
 

@@ -1,1 +1,1 @@
-"""Settings split by mode: base (shared), dev (make run), test (pytest), prod (deployment)."""
+"""Settings split by mode: base (shared), local (make run), dev (make dev), test (pytest), prod (deployment)."""

@@ -152,24 +152,25 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # (see core.files). MEDIA_URL is deliberately not routed by nginx.
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 # S3-compatible object storage (MinIO, OSS, COS…) instead of MEDIA_ROOT, for deployments that outgrow one
 # machine: install django-storages[s3] and set S3_BUCKET (see README). Files stay private either way.
 if env("S3_BUCKET", default=""):
-    STORAGES = {
-        "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                "bucket_name": env("S3_BUCKET"),
-                "endpoint_url": env("S3_ENDPOINT_URL", default=None),
-                "access_key": env("S3_ACCESS_KEY", default=None),
-                "secret_key": env("S3_SECRET_KEY", default=None),
-                "region_name": env("S3_REGION", default=None),
-                "default_acl": "private",
-                "querystring_auth": True,
-                "file_overwrite": False,
-            },
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("S3_BUCKET"),
+            "endpoint_url": env("S3_ENDPOINT_URL", default=None),
+            "access_key": env("S3_ACCESS_KEY", default=None),
+            "secret_key": env("S3_SECRET_KEY", default=None),
+            "region_name": env("S3_REGION", default=None),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
         },
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
 # In production the view answers with X-Accel-Redirect to this internal nginx location (see README).
 PRIVATE_MEDIA_ACCEL_PREFIX = env("PRIVATE_MEDIA_ACCEL_PREFIX", default="")
@@ -239,12 +240,16 @@ if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 else:
     CELERY_BROKER_URL = "filesystem://"
-    for _folder in ("queue", "processed"):  # kombu's filesystem transport expects its folders to exist
+    # kombu's filesystem transport expects its folders to exist. Every one of them is named here, "control"
+    # (exchange bindings, the workers' broadcast/pidbox) included: its default is ./control in the current
+    # directory, which would put runtime state in the project root.
+    for _folder in ("queue", "processed", "control"):
         (JOB_QUEUE_DIR / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(JOB_QUEUE_DIR / "queue"),
         "data_folder_out": str(JOB_QUEUE_DIR / "queue"),
         "processed_folder": str(JOB_QUEUE_DIR / "processed"),
+        "control_folder": str(JOB_QUEUE_DIR / "control"),
         "store_processed": False,
     }
 # Results live in our own tables (a job writes its effect to the database), so no result backend.
@@ -279,7 +284,12 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # A 403 is one warning line (method, path, user, status), not a traceback: see core.logs.
+    "filters": {"forbidden_without_traceback": {"()": "core.logs.ForbiddenWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "django.request": {"filters": ["forbidden_without_traceback"]},
+    },
 }

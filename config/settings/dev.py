@@ -1,4 +1,4 @@
-"""`make run`: debug pages, the embedded SQLite database and background jobs unless the environment says otherwise."""
+"""`make dev`: debug pages, the embedded SQLite database and background jobs unless the environment says otherwise."""
 
 from .base import *  # noqa: F403
 from .base import env

@@ -30,3 +30,19 @@ def test_admin_is_closed_to_other_roles(client, cast, role):
     client.force_login(getattr(cast, role))
     response = client.get("/admin/")
     assert response.status_code == 302 and "/admin/login/" in response.url
+
+
+EVIDENCE = ["archives.Material", "archives.MaterialVersion", "archives.Ledger", "sites.StateChange", "core.AuditEntry"]
+
+
+@pytest.mark.parametrize("label", EVIDENCE)
+def test_what_the_product_only_soft_deletes_or_keeps_as_evidence_cannot_be_deleted_here(rf, cast, label):
+    from django.apps import apps
+
+    model_admin = admin.site._registry[apps.get_model(label)]
+    request = rf.get("/admin/")
+    request.user = cast.admin
+    assert not model_admin.has_delete_permission(request)
+    assert "delete_selected" not in model_admin.get_actions(request)
+    for inline in model_admin.get_inline_instances(request):
+        assert not inline.has_delete_permission(request)
