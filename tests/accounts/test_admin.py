@@ -52,7 +52,7 @@ def test_region_search_offers_only_regions_in_scope(client, regional, city):
         reverse("admin:autocomplete"),
         {"app_label": "accounts", "model_name": "partyorganization", "field_name": "region", "term": ""},
     )
-    assert {result["text"] for result in response.json()["results"]} == {"甲区", "甲镇", "甲村"}
+    assert {result["text"] for result in response.json()["results"]} == {"甲区", "甲区 · 甲镇", "甲区 · 甲镇 · 甲村"}
     assert listed(client, Region) == {city.district_a, city.town_a, city.village_a}
 
 

@@ -94,7 +94,7 @@ def test_the_organization_search_offers_only_organizations_in_scope(client, regi
         {"app_label": "sites", "model_name": "site", "field_name": "organization", "term": ""},
     )
     names = {result["text"] for result in response.json()["results"]}
-    assert names == {"甲村党支部", "甲镇党委"}
+    assert names == {"甲村党支部（甲区 · 甲镇 · 甲村）", "甲镇党委（甲区 · 甲镇）"}
 
 
 def test_an_existing_value_outside_the_scope_is_kept_not_dropped(client, regional, city):
