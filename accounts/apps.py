@@ -23,8 +23,9 @@ class AccountsConfig(AppConfig):
             _("党组织"),
             "accounts:organization_list",
             "bi-diagram-3",
-            order=80,
+            order=780,
             permissions=("accounts.view_partyorganization",),
+            group="manage",
         ),
     ]
     audit_actions = {"user_set_roles": _("设置角色")}

@@ -8,7 +8,14 @@ class ArchivesConfig(AppConfig):
     name = "archives"
     verbose_name = _("档案")
     navigation = [
-        NavItem(_("区域台账"), "archives:ledgers", "bi-file-zip", order=40, permissions=("archives.change_material",)),
+        NavItem(
+            _("区域台账"),
+            "archives:ledgers",
+            "bi-file-zip",
+            order=740,
+            permissions=("archives.change_material",),
+            group="manage",
+        ),
     ]
     audit_actions = {
         "material_upload": _("上传材料"),

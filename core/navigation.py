@@ -20,6 +20,9 @@ class NavItem:
     permissions: tuple[str, ...] = field(default_factory=tuple)
     # Extra test on the user, for what permissions cannot say (e.g. "has an own site").
     when: Callable | None = None
+    # "manage": listed under the header's 管理 menu rather than in the bar, so the bar fits on one line
+    # (in English too) however many registers and settings pages the apps add.
+    group: str = ""
 
     def visible_to(self, user) -> bool:
         if not user.is_authenticated:
@@ -39,3 +42,12 @@ class NavItem:
 def navigation_for(user) -> list[NavItem]:
     items = [item for config in apps.get_app_configs() for item in getattr(config, "navigation", ())]
     return sorted((item for item in items if item.visible_to(user)), key=lambda item: item.order)
+
+
+def header_navigation(user) -> tuple[list[NavItem], list[NavItem]]:
+    """(the bar's items, the 管理 menu's items); a menu of one item is no menu: it joins the bar."""
+    items = navigation_for(user)
+    menu = [item for item in items if item.group == "manage"]
+    if len(menu) <= 1:
+        return items, []
+    return [item for item in items if item.group != "manage"], menu

@@ -93,3 +93,16 @@ def test_notifications_show_in_the_bell_and_are_marked_read(client, cast):
     assert 'class="badge badge-gold">1<' not in client.get("/").content.decode()
     client.force_login(cast.staff)
     assert "材料被退回：方案" not in client.get("/notifications/").content.decode()
+
+
+def test_secondary_pages_share_one_menu_so_the_header_stays_one_line(client, cast):
+    from core.navigation import header_navigation
+
+    bar, menu = header_navigation(cast.admin)
+    assert {item.url_name for item in menu} >= {"core:system_status", "admin:index", "archives:ledgers"}
+    assert all(item.group != "manage" for item in bar)
+    client.force_login(cast.admin)
+    html = client.get("/").content.decode()
+    assert 'class="dropdown-menu"' in html and "/system/" in html
+    viewer_bar, viewer_menu = header_navigation(cast.viewer)  # a menu of one item is no menu
+    assert viewer_menu == [] and "accounts:organization_list" in {item.url_name for item in viewer_bar}
