@@ -22,7 +22,10 @@ PORT=${PORT:-8000}
 "$PY" manage.py migrate --no-input
 "$PY" manage.py load_defaults
 # --force: seed_demo refuses to write demo data with DEBUG off unless told; --if-empty keeps it to a new database.
-"$PY" manage.py seed_demo --if-empty --force
+# DEMO=0 starts a real installation instead: no demo city and no demo logins with a known password.
+if [ "${DEMO:-1}" != 0 ]; then
+  "$PY" manage.py seed_demo --if-empty --force
+fi
 if [ "$MODE" = run ]; then
   # collectstatic rather than WhiteNoise's finders (WHITENOISE_USE_FINDERS): finders are WhiteNoise's
   # development mode (files looked up in every app, original names, short caching); collected files get
