@@ -3,10 +3,15 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from .models import PartyOrganization, Region, User
+from .permissions import is_administrator
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    """Accounts are deactivated, never deleted (history keeps their names). Only administrators change them
+    here: organization-department staff manage the roles below theirs on the application's own user pages,
+    which apply accounts.permissions; this form would let them grant anything."""
+
     list_display = ["username", "full_name", "phone", "unit", "scope", "region", "is_active", "last_login"]
     list_filter = ["is_active", "is_staff", "scope", "groups"]
     search_fields = ["username", "full_name", "phone", "unit"]
@@ -17,13 +22,22 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"fields": ("username", "password")}),
         (_("个人信息"), {"fields": ("full_name", "phone", "email", "unit", "organization")}),
         (_("角色与数据范围"), {"fields": ("groups", "scope", "region")}),
-        (_("状态"), {"fields": ("is_active", "is_staff", "is_superuser", "user_permissions")}),
+        (_("状态"), {"fields": ("is_active", "must_change_password", "is_staff", "is_superuser", "user_permissions")}),
         (_("重要日期"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "full_name", "password1", "password2")}),
         (_("角色与数据范围"), {"fields": ("groups", "scope", "region", "organization")}),
     )
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and is_administrator(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and is_administrator(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Region)

@@ -214,6 +214,7 @@ def _demo_users(password: str) -> int:
                 # re-set for them and Django's admin would refuse them without it.
                 "is_staff": role in ADMIN_SITE_ROLES,
                 "is_active": True,
+                "must_change_password": False,
                 **extra,
             },
         )
