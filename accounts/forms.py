@@ -1,5 +1,6 @@
 """Forms of accounts pages."""
 
+from crispy_forms.bootstrap import InlineCheckboxes
 from crispy_forms.layout import Column, Fieldset, Row
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
@@ -73,10 +74,13 @@ class UserForm(forms.ModelForm):
             "region": TreePicker(source="accounts:pick_regions", placeholder=_("选择或输入区划名称搜索")),
         }
         help_texts = {"scope": SCOPE_HELP}
+        labels = {"email": _("邮箱")}
 
     def __init__(self, *args, manager, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["full_name"].required = True
+        self.fields["username"].widget.attrs.update({"autocapitalize": "none", "autocomplete": "off"})
+        self.fields["phone"].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
         self.fields["username"].help_text = _("登录用的名称：字母、数字或 @ . + - _，不超过 150 个字符")
         self.fields["roles"].choices = [(code, Role(code).label) for code in assignable_roles(manager)]
         self.fields["scope"].choices = [(code, DataScope(code).label) for code in grantable_scopes(manager)]
@@ -97,7 +101,7 @@ class UserForm(forms.ModelForm):
             ),
             Fieldset(
                 _("角色与数据范围"),
-                "roles",
+                InlineCheckboxes("roles"),
                 Row(Column("scope", css_class="col-md-6"), Column("region", css_class="col-md-6")),
             ),
         )
