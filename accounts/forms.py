@@ -89,6 +89,12 @@ class UserForm(forms.ModelForm):
         self.fields["region"].empty_label = _("（数据范围为“所辖区域”时必选）")
         if self.instance.pk:
             self.initial.setdefault("roles", sorted(self.instance.roles))
+            # What an administrator set beyond this manager's reach stays as it is when saved unchanged (the
+            # service checks only what changes).
+            for name, current in (("organization", self.instance.organization_id), ("region", self.instance.region_id)):
+                if current:
+                    field = self.fields[name]
+                    field.queryset = field.queryset | field.queryset.model.objects.filter(pk=current)
             # An unchanged value the manager could not grant stays selectable, so saving it changes nothing.
             if self.instance.scope not in dict(self.fields["scope"].choices):
                 self.fields["scope"].choices += [(self.instance.scope, self.instance.get_scope_display())]

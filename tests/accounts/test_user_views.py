@@ -272,3 +272,16 @@ def test_detail_query_count_does_not_grow_with_history(client, cast):
         client.post(f"/accounts/users/{cast.leader.pk}/deactivate/", {"reason": str(number)})
         client.post(f"/accounts/users/{cast.leader.pk}/reactivate/")
     assert queries_for(client, url) == baseline
+
+
+def test_what_lies_beyond_the_managers_reach_survives_an_unchanged_save(client, cast, city, regional_staff):
+    cast.district.organization = city.org_b  # set by an administrator: outside district A
+    cast.district.save()
+    client.force_login(regional_staff)
+    url = f"/accounts/users/{cast.district.pk}/edit/"
+    form = client.get(url).context["form"]
+    before = AuditEntry.objects.count()
+    assert client.post(url, unchanged_post_data(form)).status_code == 302
+    assert AuditEntry.objects.count() == before
+    response = client.post(url, unchanged_post_data(form) | {"organization": city.org_city.pk})
+    assert "organization" in response.context["form"].errors
