@@ -2,24 +2,22 @@
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ScopedAdminMixin
 
 from .models import PartyOrganization, Region, User
-from .scope import restrict_to_scope
-from .selectors import organizations_visible_to, regions_visible_to
-
-
-def users_in_admin_scope(user):
-    """Users whose region or organization lies in the user's scope (themselves included); all for city scope."""
-    in_scope = Q(organization__in=organizations_visible_to(user).values("pk")) | Q(pk=user.pk)
-    return restrict_to_scope(User.objects.all(), user, region_field="region", assigned=in_scope)
+from .permissions import is_administrator
+from .selectors import organizations_visible_to, regions_visible_to, users_visible_to
 
 
 @admin.register(User)
 class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
+    """Accounts are deactivated, never deleted (history keeps their names). Only administrators change them
+    here: organization-department staff manage the roles below theirs on the application's own user pages,
+    which apply accounts.permissions; this form would let them grant anything. Staff may look, within their
+    scope (users_visible_to)."""
+
     list_display = ["username", "full_name", "phone", "unit", "scope", "region", "is_active", "last_login"]
     list_filter = ["is_active", "is_staff", "scope", "groups"]
     search_fields = ["username", "full_name", "phone", "unit"]
@@ -30,15 +28,24 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
         (None, {"fields": ("username", "password")}),
         (_("个人信息"), {"fields": ("full_name", "phone", "email", "unit", "organization")}),
         (_("角色与数据范围"), {"fields": ("groups", "scope", "region")}),
-        (_("状态"), {"fields": ("is_active", "is_staff", "is_superuser", "user_permissions")}),
+        (_("状态"), {"fields": ("is_active", "must_change_password", "is_staff", "is_superuser", "user_permissions")}),
         (_("重要日期"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "full_name", "password1", "password2")}),
         (_("角色与数据范围"), {"fields": ("groups", "scope", "region", "organization")}),
     )
-    scope = ("pk", users_in_admin_scope)
+    scope = ("pk", users_visible_to)
     scoped_choices = {"organization": organizations_visible_to, "region": regions_visible_to}
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and is_administrator(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and is_administrator(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Region)

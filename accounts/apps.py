@@ -15,10 +15,24 @@ def _sync_roles_after_migrate(sender, using="default", **kwargs):
     sync_role_permissions()
 
 
+def _manages_users(user):
+    from .permissions import may_manage_users
+
+    return may_manage_users(user)
+
+
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("用户与组织")
     navigation = [
+        NavItem(
+            _("用户"),
+            "accounts:user_list",
+            "bi-people",
+            order=85,
+            permissions=("accounts.change_user",),
+            when=_manages_users,
+        ),
         NavItem(
             _("党组织"),
             "accounts:organization_list",
@@ -28,7 +42,17 @@ class AccountsConfig(AppConfig):
             group="manage",
         ),
     ]
-    audit_actions = {"user_set_roles": _("设置角色")}
+    audit_actions = {
+        "user_set_roles": _("设置角色"),
+        "user_create": _("新建用户"),
+        "user_import": _("从 Excel 导入用户"),
+        "user_update": _("修改用户"),
+        "user_deactivate": _("停用账号"),
+        "user_reactivate": _("重新启用账号"),
+        "user_reset_password": _("重置密码"),
+        "organization_create": _("新建党组织"),
+        "organization_update": _("修改党组织"),
+    }
     audit_fields = {"roles": (_("角色"), Role)}
 
     def ready(self):

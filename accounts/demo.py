@@ -8,7 +8,7 @@ import random
 
 from .choices import DataScope, Domain, OrganizationKind, RegionKind
 from .models import PartyOrganization, Region, User
-from .roles import Role
+from .roles import ADMIN_SITE_ROLES, Role
 from .services import user_set_roles
 
 CITY = "临江市"
@@ -210,7 +210,11 @@ def _demo_users(password: str) -> int:
                 "scope": scope,
                 "phone": f"138000000{index:02d}",
                 "is_superuser": role == Role.ADMIN,
+                # Set here, not only by user_set_roles: the superuser already holds admin, so roles are not
+                # re-set for them and Django's admin would refuse them without it.
+                "is_staff": role in ADMIN_SITE_ROLES,
                 "is_active": True,
+                "must_change_password": False,
                 **extra,
             },
         )

@@ -7,8 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from core.filters import BootstrapFilterSet
 from core.widgets import TreePicker
 
-from .choices import Domain, OrganizationKind
-from .models import PartyOrganization
+from .choices import DataScope, Domain, OrganizationKind
+from .models import PartyOrganization, User
+from .roles import Role
 from .selectors import regions_visible_to
 
 
@@ -37,3 +38,56 @@ class OrganizationFilter(BootstrapFilterSet):
 
     def filter_region(self, queryset, name, value):
         return queryset.filter(region__path__startswith=value.path)
+
+
+class UserFilter(BootstrapFilterSet):
+    """The user list's filters; shared by the page and anything that lists users later (exports)."""
+
+    q = django_filters.CharFilter(label=_("关键词"), method="filter_keyword")
+    role = django_filters.ChoiceFilter(
+        label=_("角色"), choices=Role.choices, method="filter_role", empty_label=_("全部角色")
+    )
+    scope = django_filters.ChoiceFilter(label=_("数据范围"), choices=DataScope.choices, empty_label=_("全部范围"))
+    region = django_filters.ModelChoiceFilter(
+        label=_("区划"),
+        queryset=_visible_regions,
+        method="filter_region",
+        empty_label=_("全部区划"),
+        widget=TreePicker(source="accounts:pick_regions", placeholder=_("全部区划（可输入名称搜索）")),
+    )
+    active = django_filters.ChoiceFilter(
+        label=_("状态"),
+        choices=[("1", _("在用")), ("0", _("已停用"))],
+        method="filter_active",
+        empty_label=_("全部状态"),
+    )
+
+    class Meta:
+        model = User
+        fields = ["q", "role", "scope", "region", "active"]
+
+    def filter_keyword(self, queryset, name, value):
+        condition = Q()
+        for word in value.split():
+            condition &= (
+                Q(full_name__icontains=word)
+                | Q(username__icontains=word)
+                | Q(phone__icontains=word)
+                | Q(unit__icontains=word)
+            )
+        return queryset.filter(condition)
+
+    def filter_role(self, queryset, name, value):
+        matches = Q(groups__name=value)
+        if value == Role.ADMIN:
+            matches |= Q(is_superuser=True)
+        return queryset.filter(pk__in=queryset.model.objects.filter(matches).values("pk"))
+
+    def filter_region(self, queryset, name, value):
+        """Users who oversee a region under `value`, or whose organization lies under it."""
+        return queryset.filter(
+            Q(region__path__startswith=value.path) | Q(organization__region__path__startswith=value.path)
+        )
+
+    def filter_active(self, queryset, name, value):
+        return queryset.filter(is_active=value == "1")

@@ -177,6 +177,9 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         help_text=_("数据范围为“所辖区域”时必填：该用户可见此区划及其下级的数据。"),
     )
+    # Set when an administrator hands out a one-time password (new account, reset); the user is sent to the
+    # password-change page until they choose their own (accounts.middleware).
+    must_change_password = models.BooleanField(_("须修改密码"), default=False)
 
     objects = UserManager()
 

@@ -48,7 +48,10 @@ ROLE_PERMISSIONS: dict[str, dict[str, object]] = {
     },
     Role.STAFF: {
         "accounts": [
+            # Staff manage the accounts of the roles below theirs, in their scope (accounts.permissions).
             "view_user",
+            "add_user",
+            "change_user",
             "view_region",
             "view_partyorganization",
             "add_partyorganization",
@@ -72,6 +75,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, object]] = {
 
 # Staff of the organization department and administrators may enter Django's admin (is_staff).
 ADMIN_SITE_ROLES = {Role.ADMIN, Role.STAFF}
+
+# The roles whose accounts organization-department staff may manage (and grant): all below their own.
+BELOW_STAFF = (Role.DISTRICT, Role.INSTRUCTOR, Role.LEADER, Role.SCORER, Role.TEAMLEAD, Role.VIEWER)
 
 
 def role_permission_filter(spec: dict[str, object]) -> models.Q:

@@ -20,10 +20,14 @@ class SitesConfig(AppConfig):
         "site_group": _("修改创建小组"),
         "site_narrators": _("修改解说员"),
         "site_route": _("修改观摩线路"),
+        "site_member_account": _("为创建小组成员开通账号"),
+        "user_sites_set": _("指派示范点"),
     }
     audit_fields = {
         "subsidy": (_("经费补贴"), None),
         "group": (_("创建小组"), None),
         "narrators": (_("解说员"), None),
         "route": (_("观摩线路"), None),
+        "instructed_sites": (_("指导的示范点"), None),
+        "liaison_sites": (_("联络的示范点"), None),
     }

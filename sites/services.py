@@ -6,11 +6,15 @@ from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from accounts.choices import DataScope
+from accounts.roles import Role
+from accounts.services import user_create
 from core.services import audit_record
 
 from . import rules
 from .choices import SiteLevel, SiteState
-from .models import Batch, Site, StateChange, Subsidy
+from .models import Batch, CreationGroupMember, Site, StateChange, Subsidy
+from .selectors import sites_visible_to
 
 # Fields a site leader may change on their own site; staff may change these and the rest (not the state).
 LEADER_FIELDS = [
@@ -210,3 +214,76 @@ def sites_import(*, rows, by) -> int:
         )
         audit_record(actor=by, action="site_import", target=site)
     return len(rows)
+
+
+def _names(sites) -> str:
+    return "、".join(sorted(str(site) for site in sites))
+
+
+@transaction.atomic
+def user_sites_set(*, by, person, instructed=None, liaised=None) -> dict:
+    """Choose, among the sites `by` may see, those where `person` is instructor (督查指导员) or liaison (联络员).
+
+    Assignments to sites outside `by`'s scope are kept as they are: a district's staff can neither see nor undo
+    what the city assigned elsewhere. Recorded on the person and on every site that changed. None: unchanged."""
+    visible = sites_visible_to(by)
+    changes = {}
+    for field, site_field, chosen in (
+        ("instructed_sites", "instructors", instructed),
+        ("liaison_sites", "liaisons", liaised),
+    ):
+        if chosen is None:
+            continue
+        chosen_ids = {site.pk for site in chosen}
+        if visible.filter(pk__in=chosen_ids).count() != len(chosen_ids):
+            raise ValidationError(_("只能指派您数据范围内的示范点"))
+        related = getattr(person, field)
+        current = {site.pk: site for site in related.all()}
+        in_scope = set(visible.filter(pk__in=current).values_list("pk", flat=True))
+        after = (set(current) - in_scope) | chosen_ids
+        if after == set(current):
+            continue
+        related.set(after)
+        after_sites = list(Site.objects.filter(pk__in=after))
+        changes[field] = [_names(current.values()), _names(after_sites)]
+        for site in Site.objects.filter(pk__in=set(current) ^ after).prefetch_related(site_field):
+            now = sorted(str(user) for user in getattr(site, site_field).all())
+            was = sorted(set(now) - {str(person)}) if site.pk in after else sorted([*now, str(person)])
+            audit_record(
+                actor=by, action="site_update", target=site, changes={site_field: ["、".join(was), "、".join(now)]}
+            )
+    if changes:
+        audit_record(actor=by, action="user_sites_set", target=person, changes=changes)
+    return changes
+
+
+@transaction.atomic
+def member_account_open(*, by, member: CreationGroupMember, username: str):
+    """Give a creation-group member an account: a site leader (示范点负责人) of the site's organization with an
+    assigned scope, linked to the member, so that they see exactly the sites whose group they are in.
+
+    Returns the user and the one-time password (shown once to the manager, never stored)."""
+    site = member.site
+    if not sites_visible_to(by).filter(pk=site.pk).exists():
+        raise ValidationError(_("只能为您数据范围内的示范点开通账号"))
+    if member.user_id:
+        raise ValidationError(_("该成员已关联系统用户"))
+    user, password = user_create(
+        by=by,
+        username=username,
+        full_name=member.name,
+        phone=member.phone,
+        unit=site.organization.name,
+        organization=site.organization,
+        roles=[Role.LEADER],
+        scope=DataScope.ASSIGNED,
+    )
+    member.user = user
+    member.save(update_fields=["user"])
+    audit_record(
+        actor=by,
+        action="site_member_account",
+        target=site,
+        changes={"group": ["", _("%(member)s 开通账号 %(username)s") % {"member": member, "username": user.username}]},
+    )
+    return user, password

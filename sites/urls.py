@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import assignments, views
 
 app_name = "sites"
 urlpatterns = [
@@ -12,6 +12,8 @@ urlpatterns = [
     path("targets/", views.targets, name="targets"),
     path("zones/", views.zone_list, name="zones"),
     path("pick/", views.site_picker, name="pick"),
+    path("assignments/<int:user_id>/", assignments.user_sites, name="user_sites"),
+    path("<int:pk>/group/<int:member_id>/account/", assignments.member_account, name="member_account"),
     path("<int:pk>/", views.site_detail, name="detail"),
     path("<int:pk>/edit/", views.site_edit, name="edit"),
     path("<int:pk>/people/<str:what>/", views.site_related, name="related"),

@@ -129,3 +129,16 @@ def test_demo_materials_for_most_sites(seeded):
     kinds = set(Material.objects.values_list("versions__kind", flat=True))
     assert {"pdf", "docx", "jpeg"} <= kinds
     assert Material.objects.filter(state="accepted").exists() and Material.objects.filter(state="returned").exists()
+
+
+def test_demo_admin_and_staff_can_open_the_django_admin(seeded, client):
+    def log_in(username):
+        response = client.post("/accounts/login/", {"username": username, "password": "Demo-pass-1"})
+        assert response.status_code == 302, username
+
+    for username in ("admin", "staff"):
+        log_in(username)
+        assert client.get("/admin/").status_code == 200, username
+        client.post("/accounts/logout/")
+    log_in("leader")
+    assert client.get("/admin/").status_code == 302
