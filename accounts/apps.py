@@ -29,9 +29,10 @@ class AccountsConfig(AppConfig):
             _("用户"),
             "accounts:user_list",
             "bi-people",
-            order=85,
+            order=770,
             permissions=("accounts.change_user",),
             when=_manages_users,
+            group="manage",
         ),
         NavItem(
             _("党组织"),
