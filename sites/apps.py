@@ -20,10 +20,19 @@ class SitesConfig(AppConfig):
         "site_group": _("修改创建小组"),
         "site_narrators": _("修改解说员"),
         "site_route": _("修改观摩线路"),
+        "zone_create": _("新建示范区/示范带"),
+        "zone_update": _("修改示范区/示范带"),
+        "zone_delete": _("删除示范区/示范带"),
+        "batch_create": _("新建授牌批次"),
+        "batch_update": _("修改授牌批次"),
+        "batch_delete": _("删除授牌批次"),
+        "target_update": _("修改年度目标"),
     }
     audit_fields = {
         "subsidy": (_("经费补贴"), None),
         "group": (_("创建小组"), None),
         "narrators": (_("解说员"), None),
         "route": (_("观摩线路"), None),
+        "zone_sites": (_("成员示范点"), None),
+        "batch_sites": (_("授牌示范点"), None),
     }
