@@ -7,6 +7,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from accounts.choices import DataScope, Domain, RegionKind
 from accounts.models import PartyOrganization, Region
 from accounts.scope import restrict_to_scope
+from accounts.selectors import organizations_visible_to
 
 from . import rules
 from .choices import NAMED_STATES
@@ -163,6 +164,18 @@ def batches_with_counts(user) -> QuerySet[Batch]:
     return Batch.objects.annotate(
         site_count=Count("sites", distinct=True),
         visible_count=Count("sites", filter=Q(sites__in=visible), distinct=True),
+    )
+
+
+def import_example_organization(user, year: int) -> PartyOrganization | None:
+    """An organization `user` may import a site for that has none in `year`: the import template's example."""
+    taken = Site.objects.filter(nomination_year=year).values("organization_id")
+    return (
+        organizations_visible_to(user)
+        .filter(is_active=True)
+        .exclude(pk__in=taken)
+        .order_by("region__path", "name", "id")
+        .first()
     )
 
 

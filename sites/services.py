@@ -6,6 +6,7 @@ from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from accounts.selectors import organizations_visible_to
 from core.audit import field_changes
 from core.services import audit_record
 
@@ -176,16 +177,24 @@ def site_set_supervisors(*, site: Site, by, instructors, liaisons) -> None:
 
 @transaction.atomic
 def sites_import(*, rows, by) -> int:
-    """Create the sites of a checked import; any row with a problem, or any failure, imports nothing."""
+    """Create the sites of a checked import; any row with a problem, or any failure, imports nothing.
+
+    Every row's organization must be in the importer's data scope: a district's staff cannot create sites
+    in another district by import (checked again here, whatever the preview said)."""
     if any(row.errors for row in rows):
         raise ValidationError(_("文件有错误，未导入任何示范点。"))
-    for row in rows:
+    organizations = [row.values["_organization"] for row in rows]
+    allowed = set(
+        organizations_visible_to(by).filter(pk__in=[o.pk for o in organizations]).values_list("pk", flat=True)
+    )
+    sites, errors = [], []
+    for row, organization in zip(rows, organizations, strict=True):
         v = row.values
         site = Site(
             name=v["示范点名称"],
-            organization=v["_organization"],
+            organization=organization,
             domain=v["_domain"],
-            region_id=v["_organization"].region_id,
+            region_id=organization.region_id,
             level=v["_level"],
             nomination_year=v["_year"],
             state=v["_state"],
@@ -197,10 +206,16 @@ def sites_import(*, rows, by) -> int:
             brand_name=v.get("党建品牌", ""),
             highlights=v.get("特色亮点", ""),
         )
+        if organization.pk not in allowed:
+            errors.append(f"第 {row.number} 行：「党组织」“{organization}”不在您的数据范围内，不能导入")
         try:
             site.full_clean()
         except ValidationError as error:
-            raise ValidationError([f"第 {row.number} 行：{message}" for message in error.messages]) from error
+            errors.extend(f"第 {row.number} 行：{message}" for message in error.messages)
+        sites.append(site)
+    if errors:
+        raise ValidationError(errors)
+    for site in sites:
         site.save()
         StateChange.objects.create(
             site=site,

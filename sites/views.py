@@ -318,23 +318,27 @@ def site_import(request):
     form = SiteImportForm(request.POST or None, request.FILES or None)
     preview = None
     if request.method == "POST" and "token" in request.POST:
-        preview = imports.preview_from_token(request.POST["token"])
+        token = request.POST["token"]
+        preview = imports.preview_from_token(token, request.user)
         if preview is None:
             messages.error(request, _("导入已过期，请重新上传文件。"))
             return redirect("sites:import")
         if preview.errors:
+            imports.discard(token, request.user)
             messages.error(request, _("文件有错误，未导入。"))
         else:
             try:
                 count = services.sites_import(rows=preview.rows, by=request.user)
             except ValidationError as error:
+                imports.discard(token, request.user)
                 for message in error.messages:
                     messages.error(request, message)
             else:
+                imports.discard(token, request.user)
                 messages.success(request, _("已导入 %(count)s 个示范点。") % {"count": count})
                 return redirect("sites:list")
     elif request.method == "POST" and form.is_valid():
-        preview = imports.preview_upload(form.cleaned_data["file"])
+        preview = imports.preview_upload(form.cleaned_data["file"], request.user)
     return render(
         request,
         "sites/site_import.html",
@@ -346,9 +350,9 @@ def site_import(request):
     )
 
 
-@require_permission(VIEW)
+@require_permission(ADD)
 def site_import_template(request):
-    return exports.import_template_response()
+    return exports.import_template_response(request.user)
 
 
 def _tab(key: str, label, *extra):
