@@ -1,5 +1,6 @@
 """Excel files of sites: the filtered list (streamed from a temporary file) and the import template."""
 
+import re
 import tempfile
 from io import BytesIO
 
@@ -100,7 +101,7 @@ def import_template_response(user) -> HttpResponse:
     organization = import_example_organization(user, year)
     if organization is not None:
         example = {
-            "示范点名称": f"{organization.name}党建示范点",
+            "示范点名称": re.sub(r"(联合党支部|党支部|党总支|党委|党工委)$", "", organization.name) + "党建示范点",
             "党组织": organization.name,
             "所在区划": organization.region.label,
             "领域": str(Domain(organization.domain).label),

@@ -265,7 +265,7 @@ class ZoneForm(forms.ModelForm):
         queryset=Site.objects.none(),
         required=False,
         widget=SiteMultiPicker(source="sites:pick", placeholder=_("输入示范点名称或所在村社区搜索，可多选")),
-        help_text=_("示范带的观摩线路按这里的先后排列：新选的示范点排在最后，可在下方“观摩顺序”中调整。"),
+        help_text=_("示范带的观摩线路按选择的先后排列，新选的排在最后；保存后可逐站修改顺序号。"),
     )
 
     class Meta:
@@ -302,15 +302,16 @@ class ZoneForm(forms.ModelForm):
         )
 
     def ordered_sites(self) -> list[Site]:
-        """The chosen sites in route order: stops moved by their order number, new ones after, as chosen."""
+        """The chosen sites in route order: stops by their order number, new ones after them as chosen. A stop
+        given the number another already has goes before it (typing 1 on the last stop makes it the first)."""
         sites = _submitted_order(self, "sites", list(self.cleaned_data.get("sites") or []))
-        numbers = {
-            int(name.removeprefix("stop_")): value
-            for name, value in self.cleaned_data.items()
-            if name.startswith("stop_") and value is not None
-        }
+        numbers = {}
+        for name, value in self.cleaned_data.items():
+            if name.startswith("stop_") and value is not None:
+                moved = value != self.fields[name].initial
+                numbers[int(name.removeprefix("stop_"))] = (value, 0 if moved else 1)
         index = {site.pk: position for position, site in enumerate(sites)}
-        return sorted(sites, key=lambda site: (numbers.get(site.pk, 10_000), index[site.pk]))
+        return sorted(sites, key=lambda site: (*numbers.get(site.pk, (10_000, 1)), index[site.pk]))
 
 
 class BatchForm(forms.ModelForm):
@@ -329,7 +330,11 @@ class BatchForm(forms.ModelForm):
     class Meta:
         model = Batch
         fields = ["name", "named_on", "note"]
-        widgets = {"named_on": forms.DateInput(attrs={"type": "date"}), "note": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            # A date input takes ISO dates only, whatever the language's date format.
+            "named_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "note": forms.Textarea(attrs={"rows": 3}),
+        }
 
     def __init__(self, *args, sites, **kwargs):
         super().__init__(*args, **kwargs)

@@ -164,7 +164,7 @@ def batches_with_counts(user) -> QuerySet[Batch]:
     return Batch.objects.annotate(
         site_count=Count("sites", distinct=True),
         visible_count=Count("sites", filter=Q(sites__in=visible), distinct=True),
-    )
+    ).order_by("-named_on", "-id")
 
 
 def import_example_organization(user, year: int) -> PartyOrganization | None:

@@ -381,7 +381,10 @@ def targets(request):
             "enterprise_total": sum(row.creating.target for row in enterprise),
             "enterprise_labels": "、".join(str(Domain(code).label) for code in ENTERPRISE_DOMAINS),
             "can_edit": may_edit_targets(request.user, district),
-            "coverage_tables": [(_("按领域"), covered["domains"]), (_("按区县"), covered["regions"])],
+            "coverage_tables": [
+                (_("按领域"), _("领域"), covered["domains"]),
+                (_("按区县"), _("区县"), covered["regions"]),
+            ],
             "years": range(timezone.localdate().year + 1, timezone.localdate().year - 5, -1),
             "breadcrumbs": _tab("targets", _("目标与覆盖率")),
         },
@@ -520,11 +523,13 @@ def zone_delete(request, pk):
 
 @require_permission("sites.view_batch")
 def batch_list(request):
+    batches = list(batches_with_counts(request.user))
     return render(
         request,
         "sites/batch_list.html",
         {
-            "batches": batches_with_counts(request.user),
+            "batches": batches,
+            "partial": any(batch.visible_count != batch.site_count for batch in batches),
             "can_add": request.user.has_perm("sites.add_batch"),
             "can_change": request.user.has_perm("sites.change_batch"),
             "breadcrumbs": _tab("batches", _("授牌批次")),

@@ -88,7 +88,7 @@ def test_the_page_says_how_enterprise_targets_are_split(client, cast, sites):
         Target.objects.create(year=YEAR, domain=domain, creating_units=creating, named_sites=1)
     client.force_login(cast.staff)
     html = client.get("/sites/targets/", {"year": YEAR}).content.decode()
-    assert "国有企业 3 + “两新”组织 10 + 园区 2 = 企业 15 家" in html
+    assert "2026 年企业目标合计 15 家：国有企业 3、“两新”组织 10、园区 2。" in html
     assert "分列为国有企业、“两新”组织、园区三个领域" in html
 
 

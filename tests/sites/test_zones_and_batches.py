@@ -104,9 +104,14 @@ def test_staff_reorder_a_belt_by_order_numbers_and_an_unchanged_form_records_not
     client.post(url, data)
     assert route(belt) == ["财政局示范点", "甲镇示范点", "甲村示范点"]
     assert AuditEntry.objects.filter(action="zone_update").count() == 1
+    data = unchanged_post_data(client.get(url).context["form"])
+    data[f"stop_{sites['a'].pk}"] = 1  # the last stop given the first's number goes first
+    client.post(url, data)
+    assert route(belt) == ["甲村示范点", "财政局示范点", "甲镇示范点"]
+    data = unchanged_post_data(client.get(url).context["form"])
     data["sites"] = [sites["a"].pk, sites["organ"].pk]  # one stop taken off the route
     client.post(url, data)
-    assert route(belt) == ["财政局示范点", "甲村示范点"]
+    assert route(belt) == ["甲村示范点", "财政局示范点"]
 
 
 def test_district_staff_keep_to_their_district(client, city, sites, district_staff):
@@ -213,6 +218,7 @@ def test_editing_a_batch_moves_sites_in_and_out_and_keeps_what_the_editor_cannot
     Site.objects.filter(pk__in=[sites["a"].pk, sites["b"].pk]).update(batch=batch)
     client.force_login(district_staff)
     url = f"/sites/batches/{batch.pk}/edit/"
+    assert 'name="named_on" value="2025-12-20"' in client.get(url).content.decode()  # ISO: a date input's only format
     data = unchanged_post_data(client.get(url).context["form"])
     assert data["sites"] == [sites["a"].pk]
     client.post(url, data)
