@@ -7,9 +7,10 @@ from core.navigation import NavItem
 class SitesConfig(AppConfig):
     name = "sites"
     verbose_name = _("示范点")
+    # One top-level entry: zones, batches and targets are tabs of the site pages (templates/sites/_tabs.html),
+    # which keeps the top navigation on one line at 1366 px in English too.
     navigation = [
         NavItem(_("示范点"), "sites:list", "bi-flag", order=10, permissions=("sites.view_site",)),
-        NavItem(_("目标与覆盖率"), "sites:targets", "bi-bullseye", order=15, permissions=("sites.view_target",)),
     ]
     audit_actions = {
         "site_nominate": _("推荐为创建单位"),

@@ -348,5 +348,5 @@ def test_emblem_upload_is_checked_by_content(client, cast, sites, settings, tmp_
 def test_targets_are_for_those_who_steer_the_programme(client, cast, sites, role, status):
     client.force_login(getattr(cast, role))
     assert client.get("/sites/targets/").status_code == status
-    home = client.get("/").content.decode()
-    assert ("/sites/targets/" in home) == (status == 200)  # the menu offers only what opens
+    pages = client.get("/sites/", follow=True).content.decode()  # the site pages' tabs (a leader: their site)
+    assert ("/sites/targets/" in pages) == (status == 200)  # offered only to those it opens for
