@@ -6,6 +6,7 @@ Idempotent: the programme is made once; `--sites N` tops the registry up to N si
 """
 
 import random
+from collections import Counter
 from datetime import date
 
 from django.contrib.auth import get_user_model
@@ -13,24 +14,54 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.choices import Domain, OrganizationKind, RegionKind
+from accounts.demo import SURNAMES
 from accounts.models import PartyOrganization, Region
+from accounts.validators import is_phone
 
 from . import services
 from .choices import GroupRole, SiteLevel, SiteState, ZoneKind
 from .models import Batch, CreationGroupMember, Narrator, Site, Subsidy, Target, TourStop, Zone, ZoneSite
 
-# Seed 003's example year: creating units per domain, and about half of them to be named.
+# Seed 003's example year: 50 creating units, of which about 25 are to be named (DOMAIN.md §5). Its "企业15家"
+# (enterprises) are three domains here (choices.ENTERPRISE_DOMAINS), each with its own target, measured on
+# its own: “两新”组织 (non-public enterprises) 10, 国有企业 3, 园区 2, which is the seed's 15; of them 4 + 2 + 1
+# to be named. (Counting all three against “两新”组织 alone would let a park's sites stand in for missing
+# non-public ones, which is what the targets page must never do.)
 YEARLY_TARGETS = {
     Domain.RURAL: (20, 10),
     Domain.COMMUNITY: (6, 3),
     Domain.ORGAN: (4, 2),
     Domain.SCHOOL: (3, 2),
-    Domain.TWO_NEW: (15, 7),
+    Domain.TWO_NEW: (10, 4),
+    Domain.SOE: (3, 2),
+    Domain.PARK: (2, 1),
     Domain.AGENCY: (1, 1),
     Domain.ASSOCIATION: (1, 0),
 }
-# "Enterprise" units come from every kind of enterprise organization the city has.
-POOLS = {Domain.TWO_NEW: [Domain.TWO_NEW, Domain.SOE, Domain.PARK]}
+# People of the demo: plausible names and positions, and mobile numbers that are valid, distinct, and each
+# one person's (drawn from the seeded generator, so the demo is the same every time).
+GIVEN_NAMES = (
+    "伟 芳 娜 敏 静 丽 强 磊 军 洋 勇 艳 杰 娟 涛 明 超 霞 平 刚 辉 鹏 华 红 燕 斌 宁 颖 婷 雪 琳 丹 浩 凯 晨 "
+    "秀兰 桂英 建华 玉兰 志刚 国强 建军 秀英 永刚 丽娟 晓燕 海峰 志明 卫国 春梅 文静 俊杰 欣怡 佳琪 子涵 宏伟 "
+    "立群 爱华 金凤 德胜 红霞 晓东 淑芬 光明 振宇 海燕 慧敏 建平 云飞 思远 雨桐"
+).split()
+MOBILE_PREFIXES = (
+    "130 131 132 133 135 136 137 138 139 150 151 152 153 155 156 157 158 159 177 180 182 183 185 186 187 188 189 199"
+).split()
+# 副组长 runs the work (DOMAIN.md §2); the members hold the branch's usual posts.
+DEPUTY_POSITIONS = {
+    Domain.RURAL: "村党组织副书记、村委会主任",
+    Domain.COMMUNITY: "社区党组织副书记、居委会主任",
+    Domain.ORGAN: "机关党组织专职副书记",
+    Domain.INSTITUTION: "党委副书记",
+    Domain.SCHOOL: "党组织副书记、副校长",
+    Domain.SOE: "党委副书记、工会主席",
+    Domain.TWO_NEW: "党支部副书记、行政部经理",
+    Domain.PARK: "党工委副书记",
+    Domain.AGENCY: "行业党委副书记",
+    Domain.ASSOCIATION: "党支部副书记、秘书长",
+}
+MEMBER_POSITIONS = ["组织委员", "宣传委员", "纪检委员", "青年委员", "党务工作者", "党员代表"]
 STOPS = ["党群服务中心", "党建文化长廊", "“三务”公开栏", "党员活动室", "服务窗口", "创建成果展示区"]
 BRANDS = ["红色引擎", "先锋领航", "党建+", "红心向党", "一线先锋", "初心驿站", "红色管家", "党群连心"]
 
@@ -48,6 +79,30 @@ def seed(options, stdout):
     stdout.write(f"sites: {Site.objects.count()} 个示范点, {Batch.objects.count()} 个授牌批次")
 
 
+class People:
+    """Makes up the demo's people: a Chinese name, and a mobile number nobody else in the demo has."""
+
+    def __init__(self, rng: random.Random, taken=()):
+        self.rng = rng
+        self.phones = {phone for phone in taken if phone}
+
+    def name(self) -> str:
+        return self.rng.choice(SURNAMES) + self.rng.choice(GIVEN_NAMES)
+
+    def phone(self) -> str:
+        while True:
+            number = f"{self.rng.choice(MOBILE_PREFIXES)}{self.rng.randint(0, 99_999_999):08d}"
+            if number not in self.phones and is_phone(number):
+                self.phones.add(number)
+                return number
+
+
+def _taken_phones() -> set[str]:
+    """Numbers the demo already gave someone (the demo users'), so no one shares a number."""
+    User = get_user_model()
+    return set(User.objects.exclude(phone="").values_list("phone", flat=True))
+
+
 @transaction.atomic
 def _programme(year: int, rng: random.Random) -> None:
     User = get_user_model()
@@ -55,7 +110,12 @@ def _programme(year: int, rng: random.Random) -> None:
     leader = User.objects.filter(username="leader").first()
     instructor = User.objects.filter(username="instructor").first()
     district = User.objects.filter(username="district").first()
-    used: set[int] = set()
+    people = People(rng, _taken_phones())
+    if leader and leader.organization_id:
+        # The demo leader is the secretary of their own branch, so the site, its group and its narrators agree.
+        PartyOrganization.objects.filter(pk=leader.organization_id).update(secretary=leader.full_name)
+    # The leader's branch is creating this year (below), so no earlier year draws it.
+    used: set[int] = {leader.organization_id} if leader and leader.organization_id else set()
     for y in (year - 2, year - 1, year):
         for domain, (creating, named) in YEARLY_TARGETS.items():
             Target.objects.get_or_create(
@@ -63,9 +123,7 @@ def _programme(year: int, rng: random.Random) -> None:
             )
 
     def pick(domain, count):
-        pool = list(
-            PartyOrganization.objects.filter(domain__in=POOLS.get(domain, [domain])).exclude(pk__in=used).order_by("id")
-        )
+        pool = list(PartyOrganization.objects.filter(domain=domain).exclude(pk__in=used).order_by("id"))
         chosen = rng.sample(pool, min(count, len(pool)))
         used.update(o.pk for o in chosen)
         return chosen
@@ -75,8 +133,9 @@ def _programme(year: int, rng: random.Random) -> None:
         organizations = [o for domain, (creating, _named) in YEARLY_TARGETS.items() for o in pick(domain, creating)]
         chosen = {o.pk for o in organizations}
         if y == year and leader and leader.organization_id and leader.organization_id not in chosen:
-            organizations[0] = leader.organization  # the demo leader's own branch is creating this year
-        sites_by_year[y] = [_nominate(o, y, staff, rng) for o in organizations]
+            organizations[0] = PartyOrganization.objects.get(pk=leader.organization_id)  # creating this year
+        sites_by_year[y] = [_nominate(o, y, staff, rng, people, leader) for o in organizations]
+        _district_targets(y, sites_by_year[y], rng)
 
     # Acceptance of Y-2 and Y-1: about half pass and are named in that year's batch with a subsidy.
     for y in (year - 2, year - 1):
@@ -109,7 +168,7 @@ def _programme(year: int, rng: random.Random) -> None:
 
     all_sites = list(Site.objects.select_related("region").order_by("id"))
     for site in all_sites:
-        _people(site, rng, leader if leader and site.organization_id == leader.organization_id else None)
+        _people(site, rng, people, leader if leader and site.organization_id == leader.organization_id else None)
     if instructor:
         for site in rng.sample(all_sites, 12):
             site.instructors.add(instructor)
@@ -120,8 +179,24 @@ def _programme(year: int, rng: random.Random) -> None:
     _zones(named)
 
 
-def _nominate(organization, year, staff, rng) -> Site:
+def _district_targets(year: int, sites, rng) -> None:
+    """Each district's own targets for the year: about what it put forward, a little over or under here and
+    there, so that the district view of the targets page shows both."""
+    counts = Counter((site.organization.region.path.strip("/").split("/")[1], site.domain) for site in sites)
+    for (district_id, domain), count in sorted(counts.items()):
+        creating = max(1, count + rng.choice((-1, 0, 0, 1)))
+        Target.objects.get_or_create(
+            year=year,
+            domain=domain,
+            region_id=int(district_id),
+            defaults={"creating_units": creating, "named_sites": (creating + 1) // 2},
+        )
+
+
+def _nominate(organization, year, staff, rng, people, leader=None) -> Site:
+    """Put forward one unit; its secretary and its contact (the group's deputy, who runs the work) get numbers."""
     brand = rng.choice(BRANDS)
+    own = leader is not None and organization.pk == leader.organization_id
     return services.site_nominate(
         organization=organization,
         year=year,
@@ -132,38 +207,61 @@ def _nominate(organization, year, staff, rng) -> Site:
         brand_name=f"{brand}",
         brand_slogan="围绕中心抓党建，抓好党建促发展",
         highlights="- 建强支部战斗堡垒\n- 党员带头服务群众\n- 党建引领中心工作",
-        secretary_name=organization.secretary,
-        secretary_phone=f"139{rng.randint(10000000, 99999999)}",
-        contact_name=organization.secretary,
-        contact_phone=f"138{rng.randint(10000000, 99999999)}",
+        secretary_name=organization.secretary or people.name(),
+        secretary_phone=leader.phone if own and leader.phone else people.phone(),
+        contact_name=people.name(),
+        contact_phone=people.phone(),
         address=f"{organization.region.name}{organization.name.replace('党支部', '').replace('党委', '')}",
     )
 
 
-def _people(site, rng, leader_user) -> None:
+def _people(site, rng, people, leader_user) -> None:
+    """The creation group (组长 the secretary, or the demo leader on their own site; 副组长 the contact; two
+    members) and the narrators (the secretary and one or two trained guides), each with their own number."""
     if site.group_members.exists():
         return
-    secretary = site.secretary_name or "书记"
+    kind = site.organization.get_kind_display()
     members = [
         CreationGroupMember(
             site=site,
             role=GroupRole.LEADER,
-            name=leader_user.full_name if leader_user else secretary,
+            name=leader_user.full_name if leader_user else site.secretary_name,
             user=leader_user,
-            position="党组织书记",
+            position=f"{kind}书记",
             phone=site.secretary_phone,
             order=1,
         ),
-        CreationGroupMember(site=site, role=GroupRole.DEPUTY, name=f"副组长{site.pk}", position="党务工作者", order=2),
-        CreationGroupMember(site=site, role=GroupRole.MEMBER, name=f"组员{site.pk}", position="党员代表", order=3),
+        CreationGroupMember(
+            site=site,
+            role=GroupRole.DEPUTY,
+            name=site.contact_name,
+            position=DEPUTY_POSITIONS.get(site.domain, "党组织副书记"),
+            phone=site.contact_phone,
+            order=2,
+        ),
     ]
+    for order, position in enumerate(rng.sample(MEMBER_POSITIONS, 2), start=3):
+        members.append(
+            CreationGroupMember(
+                site=site,
+                role=GroupRole.MEMBER,
+                name=people.name(),
+                position=position,
+                phone=people.phone(),
+                order=order,
+            )
+        )
     CreationGroupMember.objects.bulk_create(members)
-    Narrator.objects.bulk_create(
-        [
-            Narrator(site=site, name=secretary, is_secretary=True, trained=True, order=1),
-            Narrator(site=site, name=f"解说员{site.pk}", trained=rng.random() < 0.7, order=2),
-        ]
-    )
+    narrators = [
+        Narrator(
+            site=site, name=site.secretary_name, phone=site.secretary_phone, is_secretary=True, trained=True, order=1
+        )
+    ]
+    for order in range(2, 2 + rng.choice((1, 1, 2))):
+        narrators.append(
+            Narrator(site=site, name=people.name(), phone=people.phone(), trained=rng.random() < 0.7, order=order)
+        )
+    Narrator.objects.bulk_create(narrators)
     if site.state in (SiteState.FORMAL, SiteState.IMPROVING):
         TourStop.objects.bulk_create(
             [

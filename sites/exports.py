@@ -1,5 +1,6 @@
 """Excel files of sites: the filtered list (streamed from a temporary file) and the import template."""
 
+import re
 import tempfile
 from io import BytesIO
 
@@ -13,6 +14,7 @@ from core import excel
 from core.files import content_disposition
 
 from .choices import SiteLevel, SiteState
+from .selectors import import_example_organization
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LIST_COLUMNS = [
@@ -46,6 +48,8 @@ IMPORT_COLUMNS = [
     ("党建品牌", 20),
     ("特色亮点", 30),
 ]
+# Every phone column of the import: each is checked by the product's one phone rule (accounts.validators).
+PHONE_COLUMNS = ("书记电话", "联系电话")
 
 
 def sites_response(queryset) -> FileResponse:
@@ -86,21 +90,48 @@ def sites_response(queryset) -> FileResponse:
     return response
 
 
-def import_template_response() -> HttpResponse:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("示范点")
+def import_template_response(user) -> HttpResponse:
+    """The import template for `user`: drop-down lists for 领域, 级别 and 状态, and an example row made from the
+    database so that it imports as it stands for them (an organization in their scope with no site this year)."""
+    year = timezone.localdate().year
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "示范点"
     excel.header(sheet, IMPORT_COLUMNS)
-    example = ["杨柳村党建示范点", "杨柳村党支部", "杨柳村", "农村（村）", "市级", timezone.localdate().year, "已推荐"]
-    example += ["张三", "13800000000", "李四", "13900000000", "石门镇杨柳村村委会", "红色杨柳"]
-    example += ["“党支部+合作社”带动增收"]
-    excel.append(sheet, example)
-    notes = workbook.create_sheet("填写说明")
+    organization = import_example_organization(user, year)
+    if organization is not None:
+        example = {
+            "示范点名称": re.sub(r"(联合党支部|党支部|党总支|党委|党工委)$", "", organization.name) + "党建示范点",
+            "党组织": organization.name,
+            "所在区划": organization.region.label,
+            "领域": str(Domain(organization.domain).label),
+            "级别": str(SiteLevel.CITY.label),
+            "推荐年度": year,
+            "状态": str(SiteState.NOMINATED.label),
+            "党组织书记": organization.secretary,
+        }
+        excel.append(sheet, [example.get(label, "") for label, _width in IMPORT_COLUMNS])
+    columns = [label for label, _width in IMPORT_COLUMNS]
+    for title, choices in (("领域", Domain), ("级别", SiteLevel), ("状态", SiteState)):
+        excel.choice_list(workbook, sheet, column=columns.index(title) + 1, options=choices.labels, title=title)
+    notes = workbook.create_sheet("填写说明", index=1)
+    notes.column_dimensions["A"].width = 110
+    if organization is not None:
+        first = (
+            f"每行一个示范点。第 2 行是示例，取自您数据范围内 {year} 年尚未推荐的党组织“{organization}”，"
+            "可以直接导入；不需要时请删除。"
+        )
+    else:
+        first = f"每行一个示范点。您数据范围内的党组织 {year} 年都已推荐，所以模板中没有示例行。"
     for line in [
-        "每行一个示范点；第一行是示例，导入前请删除或改写。",
-        "党组织：须与系统中的党组织名称完全一致；重名时填写“所在区划”（党组织所在的镇街或村社区名称）。",
-        "领域：" + "、".join(str(label) for label in Domain.labels) + "（须与党组织的领域一致）。",
-        "级别：" + "、".join(str(label) for label in SiteLevel.labels) + "。",
-        "状态：留空为“已推荐”；可填 " + "、".join(str(label) for label in SiteState.labels) + "。",
+        first,
+        "党组织：须与系统中的党组织名称完全一致；只能导入您数据范围内的党组织。",
+        "所在区划：党组织所在的区划路径，如“临江区 · 石门镇 · 杨柳村”（也可用“/”或“-”分隔），"
+        "或只填最后一级名称（如“杨柳村”，不重名时可用）。同名党组织（如几个“杨柳村党支部”）靠它区分。",
+        "领域：从下拉列表选择（须与党组织的领域一致）：" + "、".join(str(label) for label in Domain.labels) + "。",
+        "级别：从下拉列表选择：" + "、".join(str(label) for label in SiteLevel.labels) + "。",
+        "状态：留空为“已推荐”；可选 " + "、".join(str(label) for label in SiteState.labels) + "。",
+        "电话：11 位手机号，或带区号的固定电话（如 0571-87654321，分机加“-8001”）。",
         "同一党组织同一年度只能有一个示范点；导入时发现任何错误都不会导入。",
     ]:
         excel.append(notes, [line])

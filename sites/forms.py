@@ -6,15 +6,16 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.choices import Domain
 from accounts.models import PartyOrganization
 from accounts.roles import Role
 from accounts.selectors import organizations_visible_to, users_visible_to
 from core.forms import checked_xlsx, form_helper
-from core.widgets import MultiPicker, Picker
+from core.widgets import MultiPicker, Picker, TreePicker
 
 from . import rules
-from .choices import SiteState
-from .models import CreationGroupMember, Narrator, Site, Subsidy, TourStop
+from .choices import NAMED_STATES, SiteState, ZoneKind
+from .models import Batch, CreationGroupMember, Narrator, Site, Subsidy, TourStop, Zone
 from .services import LEADER_FIELDS, STAFF_FIELDS
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
@@ -226,3 +227,161 @@ class SiteImportForm(forms.Form):
 
     def clean_file(self):
         return checked_xlsx(self.cleaned_data["file"])
+
+
+class SiteMultiPicker(MultiPicker):
+    """Sites chosen in a picker, shown in the order given (a belt's route order) and labelled with their
+    region path like the search results; Tom Select submits them in the order they stand."""
+
+    def optgroups(self, name, value, attrs=None):
+        order = [str(v) for v in value if v not in (None, "")]
+        queryset = getattr(self.choices, "queryset", None)
+        if queryset is None or not order:
+            return [(None, [], 0)]
+        found = {str(site.pk): site for site in queryset.filter(pk__in=order).select_related("region")}
+        options = [
+            self.create_option(name, found[pk].pk, found[pk].picker_label, True, index)
+            for index, pk in enumerate(order)
+            if pk in found
+        ]
+        return [(None, options, 0)]
+
+
+def _submitted_order(form, name: str, chosen) -> list:
+    """The chosen objects in the order the browser submitted them (a <select multiple> keeps its order)."""
+    raw = form.data.getlist(form.add_prefix(name)) if hasattr(form.data, "getlist") else []
+    by_pk = {str(obj.pk): obj for obj in chosen}
+    ordered = [by_pk[value] for value in dict.fromkeys(raw) if value in by_pk]
+    return ordered + [obj for obj in chosen if obj not in ordered]
+
+
+class ZoneForm(forms.ModelForm):
+    """A 示范区 or 示范带: its area (a region in the editor's scope) and its sites, among those they may see.
+
+    A belt's stops are in the order chosen; on a belt that has stops, each has an order number to move it."""
+
+    sites = forms.ModelMultipleChoiceField(
+        label=_("示范点"),
+        queryset=Site.objects.none(),
+        required=False,
+        widget=SiteMultiPicker(source="sites:pick", placeholder=_("输入示范点名称或所在村社区搜索，可多选")),
+        help_text=_("示范带的观摩线路按选择的先后排列，新选的排在最后；保存后可逐站修改顺序号。"),
+    )
+
+    class Meta:
+        model = Zone
+        fields = ["name", "kind", "region", "description"]
+        widgets = {
+            "region": TreePicker(source="accounts:pick_regions", placeholder=_("选择所在区划（可输入名称搜索）")),
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, user, sites, regions, region_required: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = regions
+        self.fields["region"].required = region_required
+        self.fields["region"].empty_label = _("全市（不限区划）")
+        self.fields["sites"].queryset = sites
+        self.stops = []
+        if self.instance.pk:
+            members = [m.site_id for m in self.instance.memberships.order_by("order", "id")]
+            visible = set(sites.filter(pk__in=members).values_list("pk", flat=True))
+            members = [pk for pk in members if pk in visible]
+            self.initial.setdefault("sites", members)
+            if self.instance.kind == ZoneKind.BELT:
+                for number, site in enumerate(sorted(sites.filter(pk__in=members), key=lambda s: members.index(s.pk))):
+                    field = forms.IntegerField(label=site.picker_label, min_value=1, max_value=999, initial=number + 1)
+                    field.widget.attrs.update({"class": "form-control form-control-sm", "inputmode": "numeric"})
+                    self.fields[f"stop_{site.pk}"] = field
+                    self.stops.append(self[f"stop_{site.pk}"])
+        self.helper = form_helper(
+            Row(Column("name", css_class="col-md-6"), Column("kind", css_class="col-md-6")),
+            "region",
+            "description",
+            "sites",
+        )
+
+    def ordered_sites(self) -> list[Site]:
+        """The chosen sites in route order: stops by their order number, new ones after them as chosen. A stop
+        given the number another already has goes before it (typing 1 on the last stop makes it the first)."""
+        sites = _submitted_order(self, "sites", list(self.cleaned_data.get("sites") or []))
+        numbers = {}
+        for name, value in self.cleaned_data.items():
+            if name.startswith("stop_") and value is not None:
+                moved = value != self.fields[name].initial
+                numbers[int(name.removeprefix("stop_"))] = (value, 0 if moved else 1)
+        index = {site.pk: position for position, site in enumerate(sites)}
+        return sorted(sites, key=lambda site: (*numbers.get(site.pk, (10_000, 1)), index[site.pk]))
+
+
+class BatchForm(forms.ModelForm):
+    """A 授牌批次 and the named sites it names (among those the editor may see)."""
+
+    sites = forms.ModelMultipleChoiceField(
+        label=_("本批授牌的示范点"),
+        queryset=Site.objects.none(),
+        required=False,
+        widget=SiteMultiPicker(
+            source="sites:pick", source_query="state=formal&state=improving", placeholder=_("输入示范点名称搜索")
+        ),
+        help_text=_("只能选择正式示范点或全面提升阶段的示范点；移出的示范点不再属于任何批次。"),
+    )
+
+    class Meta:
+        model = Batch
+        fields = ["name", "named_on", "note"]
+        widgets = {
+            # A date input takes ISO dates only, whatever the language's date format.
+            "named_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "note": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, sites, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Eliminated sites keep the batch they were named in, so they stay valid values here.
+        self.fields["sites"].queryset = sites.filter(state__in=[*NAMED_STATES, SiteState.ELIMINATED])
+        if self.instance.pk:
+            self.initial.setdefault("sites", list(sites.filter(batch=self.instance).values_list("pk", flat=True)))
+        self.helper = form_helper(
+            Row(Column("name", css_class="col-md-6"), Column("named_on", css_class="col-md-6")),
+            "note",
+            "sites",
+        )
+
+
+class TargetGridForm(forms.Form):
+    """One year's targets of the city or a district: per domain, creating units and named sites (blank is 0)."""
+
+    def __init__(self, *args, targets: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = []
+        for code, label in Domain.choices:
+            target = targets.get(code)
+            pair = []
+            for figure, initial in (
+                ("creating", target.creating_units if target else 0),
+                ("named", target.named_sites if target else 0),
+            ):
+                name = f"{code}-{figure}"
+                self.fields[name] = forms.IntegerField(
+                    label=f"{label} · {gettext('创建单位') if figure == 'creating' else gettext('命名示范点')}",
+                    min_value=0,
+                    max_value=9999,
+                    required=False,
+                    initial=initial,
+                    widget=forms.NumberInput(attrs={"class": "form-control form-control-sm text-end", "min": 0}),
+                )
+                pair.append(self[name])
+            self.rows.append((code, label, *pair))
+
+    def clean(self):
+        data = super().clean()
+        for code, _label, *_fields in self.rows:
+            creating, named = data.get(f"{code}-creating") or 0, data.get(f"{code}-named") or 0
+            if named > creating:
+                self.add_error(f"{code}-named", _("命名示范点目标不能多于创建单位目标"))
+        return data
+
+    def values(self) -> dict[str, tuple[int, int]]:
+        data = self.cleaned_data
+        return {code: (data.get(f"{code}-creating") or 0, data.get(f"{code}-named") or 0) for code, *_ in self.rows}

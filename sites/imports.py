@@ -1,11 +1,22 @@
 """Reading sites from the import template: each row checked, problems reported by row and column in Chinese.
 
-Nothing is written here. The upload is kept under MEDIA_ROOT/imports for an hour so that the preview's
-"confirm" can import exactly what was previewed (services.sites_import, all or nothing).
+Nothing is written here. The upload is kept under MEDIA_ROOT/imports so that the preview's "confirm" imports
+exactly what was previewed (services.sites_import, all or nothing); it is deleted once imported, at once when
+the preview found errors (there is nothing to confirm), and otherwise by the hourly job (tasks.py) once its
+token has expired. A token names one user's upload and is refused to anyone else.
+
+Reading never fails with a server error: a file that is not a workbook, declares XML entities, is too large
+or breaks while its rows are read (openpyxl reads rows lazily in read-only mode) becomes a message.
 """
 
+import logging
+import re
+import time
+import unicodedata
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -13,16 +24,24 @@ from django.core import signing
 from openpyxl import load_workbook
 
 from accounts.choices import Domain
-from accounts.models import PartyOrganization
-from accounts.validators import is_phone
+from accounts.models import LABEL_SEPARATOR, PartyOrganization, Region
+from accounts.selectors import organizations_visible_to
+from accounts.validators import INVALID_PHONE, is_phone
+from core import excel
 
 from .choices import SiteLevel, SiteState
-from .exports import IMPORT_COLUMNS
+from .exports import IMPORT_COLUMNS, PHONE_COLUMNS
 from .models import Site
+
+logger = logging.getLogger(__name__)
 
 MAX_ROWS = 5000
 TOKEN_MAX_AGE = 3600
 SALT = "sites.import"
+UNREADABLE = "无法读取文件，请确认是 .xlsx 格式的 Excel 文件（可用 Excel 打开后另存为 .xlsx 再上传）"
+# A region path as people type it: "临江区 · 石门镇 · 杨柳村", "临江区/石门镇/杨柳村", "临江区-石门镇-杨柳村",
+# full-width or not (NFKC makes "／" "/" and "－" "-"), or spaces between the names.
+PATH_SEPARATORS = re.compile(r"[·・•/\\\-–—]+|\s+")
 
 
 @dataclass
@@ -30,6 +49,11 @@ class ImportRow:
     number: int
     values: dict
     errors: list[str] = field(default_factory=list)
+
+    @property
+    def organization(self) -> PartyOrganization | None:
+        """The organization the row was matched to (shown with its region path in the preview)."""
+        return self.values.get("_organization")
 
 
 @dataclass
@@ -52,92 +76,205 @@ def _labels(choices) -> dict[str, str]:
 DOMAINS, LEVELS, STATES = _labels(Domain), _labels(SiteLevel), _labels(SiteState)
 
 
+# --- The stored upload ----------------------------------------------------------------------------------
+
+
 def _import_dir() -> Path:
     path = Path(settings.MEDIA_ROOT) / "imports"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
-def preview_upload(upload) -> ImportPreview:
+def _path_of(token: str, user) -> Path | None:
+    try:
+        data = signing.loads(token, salt=SALT, max_age=TOKEN_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("user") != getattr(user, "pk", None):
+        return None
+    path = _import_dir() / Path(str(data.get("file", ""))).name
+    return path if path.is_file() else None
+
+
+def preview_upload(upload, user) -> ImportPreview:
+    """Store the upload, read it for `user`; only an upload without errors is kept (for its confirmation)."""
     name = f"{uuid.uuid4().hex}.xlsx"
-    with open(_import_dir() / name, "wb") as handle:
+    path = _import_dir() / name
+    with open(path, "wb") as handle:
         for chunk in upload.chunks():
             handle.write(chunk)
-    preview = read_sites(_import_dir() / name)
-    preview.token = signing.dumps(name, salt=SALT)
+    preview = read_sites(path, user)
+    if preview.errors:
+        path.unlink(missing_ok=True)
+    else:
+        preview.token = signing.dumps({"file": name, "user": user.pk}, salt=SALT)
     return preview
 
 
-def preview_from_token(token: str) -> ImportPreview | None:
-    try:
-        name = signing.loads(token, salt=SALT, max_age=TOKEN_MAX_AGE)
-    except signing.BadSignature:
+def preview_from_token(token: str, user) -> ImportPreview | None:
+    """The preview of `user`'s stored upload, read again (the database may have changed), or None."""
+    path = _path_of(token, user)
+    if path is None:
         return None
-    path = _import_dir() / Path(name).name
-    if not path.exists():
-        return None
-    preview = read_sites(path)
+    preview = read_sites(path, user)
     preview.token = token
     return preview
 
 
-def read_sites(file) -> ImportPreview:
+def discard(token: str, user) -> None:
+    """Delete the stored upload of a preview that was imported (or cannot be any more)."""
+    path = _path_of(token, user)
+    if path is not None:
+        path.unlink(missing_ok=True)
+
+
+def purge_stale_previews(max_age: int = TOKEN_MAX_AGE) -> int:
+    """Delete stored uploads older than a token lives (nobody can confirm them any more); returns how many."""
+    cutoff = time.time() - max_age
+    removed = 0
+    for path in _import_dir().glob("*.xlsx"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:  # removed meanwhile (imported, or another run)
+            continue
+    return removed
+
+
+# --- Reading --------------------------------------------------------------------------------------------
+
+
+def _text(value) -> str:
+    """A cell as text: a number typed into a cell (a phone, a year) comes back as a float or int."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, datetime | date):
+        return value.strftime("%Y-%m-%d")
+    return str(value).strip()
+
+
+def _read_rows(file) -> tuple[list[str], list[ImportRow], str]:
+    """The header and the non-empty rows of the first sheet, or an error. Raises whatever openpyxl raises."""
+    workbook = load_workbook(file, read_only=True, data_only=True)
     try:
-        workbook = load_workbook(file, read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
-        return ImportPreview([], ["无法读取文件，请确认是 .xlsx 格式的 Excel 文件"])
-    try:
-        sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header = [str(v).strip() if v is not None else "" for v in next(rows, ())]
-        required = [label for label, _w in IMPORT_COLUMNS if label not in ("所在区划", "状态")]
-        missing = [label for label in required if label not in header]
-        if missing:
-            return ImportPreview([], ["表头缺少列：" + "、".join(missing) + "（请使用下载的模板）"])
+        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        header = [_text(v) for v in next(rows, ())]
         parsed = []
         for number, values in enumerate(rows, start=2):
-            if number > MAX_ROWS:
-                return ImportPreview(parsed, [f"超过 {MAX_ROWS} 行，请分批导入"])
+            if number > MAX_ROWS + 1:
+                return header, [], f"超过 {MAX_ROWS} 行，请分批导入"
             if not values or all(v in (None, "") for v in values):
                 continue
-            cells = {
-                label: ("" if i >= len(values) or values[i] is None else str(values[i]).strip())
-                for i, label in enumerate(header)
-                if label
-            }
+            cells = {label: _text(values[i]) if i < len(values) else "" for i, label in enumerate(header) if label}
             parsed.append(ImportRow(number, cells))
+        return header, parsed, ""
     finally:
         workbook.close()
-    _check(parsed)
+
+
+def read_sites(file, user) -> ImportPreview:
+    """Read and check an import workbook for `user` (whose data scope bounds the organizations)."""
+    problem = excel.upload_problem(file)
+    if problem:
+        return ImportPreview([], [problem])
+    try:
+        header, parsed, error = _read_rows(file)
+    except Exception:  # anything openpyxl or the XML parser raises, also while iterating rows lazily
+        logger.info("Unreadable site import", exc_info=True)
+        return ImportPreview([], [UNREADABLE])
+    if error:
+        return ImportPreview([], [error])
+    required = [label for label, _w in IMPORT_COLUMNS if label not in ("所在区划", "状态")]
+    missing = [label for label in required if label not in header]
+    if missing:
+        return ImportPreview([], ["表头缺少列：" + "、".join(missing) + "（请使用下载的模板）"])
+    _check(parsed, user)
     errors = [f"第 {row.number} 行：{message}" for row in parsed for message in row.errors]
     if not parsed:
         errors.append("表格中没有示范点")
     return ImportPreview(parsed, errors)
 
 
-def _check(rows: list[ImportRow]) -> None:
-    names = {row.values.get("党组织", "") for row in rows}
-    organizations: dict[str, list] = {}
-    for organization in PartyOrganization.objects.filter(name__in=names).select_related("region"):
-        organizations.setdefault(organization.name, []).append(organization)
+# --- Regions and organizations ----------------------------------------------------------------------------
+
+
+def path_parts(text: str) -> list[str]:
+    """The names of a region path as typed ("临江区 · 石门镇 · 杨柳村", "临江区／石门镇／杨柳村", "杨柳村")."""
+    return [part for part in PATH_SEPARATORS.split(unicodedata.normalize("NFKC", text)) if part]
+
+
+def regions_matching(texts) -> dict[str, list[Region]]:
+    """For each typed region path, the regions it names: those whose path (from the district down, as shown
+    everywhere) ends with the names typed. A full path names one region; a last-level name may name several."""
+    wanted = {text: path_parts(text) for text in texts if text}
+    roots = set(Region.objects.filter(parent__isnull=True).values_list("name", flat=True))
+    for text, parts in wanted.items():
+        if len(parts) > 1 and parts[0] in roots:  # the city's own name in front: labels start below it
+            wanted[text] = parts[1:]
+    by_name = defaultdict(list)
+    for region in Region.objects.filter(name__in={parts[-1] for parts in wanted.values() if parts}):
+        by_name[region.name].append(region)
+    matches = {}
+    for text, parts in wanted.items():
+        candidates = by_name.get(parts[-1], []) if parts else []
+        matches[text] = [r for r in candidates if r.label.split(LABEL_SEPARATOR)[-len(parts) :] == parts]
+    return matches
+
+
+def _labels_of(regions) -> str:
+    return "；".join(sorted(str(region) for region in regions))
+
+
+def _organization(row: ImportRow, by_name, visible: set[int], regions: dict) -> PartyOrganization | None:
+    """The row's organization, told apart from same-named ones by the region path; a message when it cannot
+    be found, is ambiguous, or lies outside the user's scope."""
+    v = row.values
+    name, where = v.get("党组织", ""), v.get("所在区划", "")
+    if not name:
+        row.errors.append("「党组织」不能为空")
+        return None
+    candidates = by_name.get(name, [])
+    named_regions = regions.get(where, []) if where else []
+    if where:
+        if not named_regions:
+            row.errors.append(f"「所在区划」系统中没有“{where}”（请填写区划路径，如“临江区 · 石门镇 · 杨柳村”）")
+            return None
+        candidates = [o for o in candidates if any(o.region.is_within(r) for r in named_regions)]
+    if not candidates:
+        row.errors.append(f"「党组织」系统中没有“{name}”" + (f"（在“{where}”）" if where else ""))
+        return None
+    in_scope = [o for o in candidates if o.pk in visible]
+    if not in_scope:
+        places = _labels_of(o.region for o in candidates)
+        row.errors.append(f"「党组织」“{name}”（{places}）不在您的数据范围内，不能导入")
+        return None
+    if len(in_scope) > 1:
+        places = _labels_of(o.region for o in in_scope)
+        if where and len(named_regions) > 1:
+            row.errors.append(f"「所在区划」“{where}”对应多个区划：{places}；请填写完整的区划路径")
+        else:
+            row.errors.append(f"「党组织」“{name}”有重名：{places}；请在“所在区划”填写其区划路径")
+        return None
+    return in_scope[0]
+
+
+def _check(rows: list[ImportRow], user) -> None:
+    names = {row.values.get("党组织", "") for row in rows} - {""}
+    by_name: dict[str, list] = defaultdict(list)
+    for organization in PartyOrganization.objects.filter(name__in=names):
+        by_name[organization.name].append(organization)
+    visible = set(organizations_visible_to(user).filter(name__in=names).values_list("pk", flat=True))
+    regions = regions_matching({row.values.get("所在区划", "") for row in rows})
+    existing = set(Site.objects.filter(organization__name__in=names).values_list("organization_id", "nomination_year"))
     seen = {}
     for row in rows:
         v = row.values
         if not v.get("示范点名称"):
             row.errors.append("「示范点名称」不能为空")
-        candidates = organizations.get(v.get("党组织", ""), [])
-        if v.get("所在区划"):
-            candidates = [o for o in candidates if o.region.name == v["所在区划"]]
-        organization = None
-        if not v.get("党组织"):
-            row.errors.append("「党组织」不能为空")
-        elif not candidates:
-            where = f"（在{v['所在区划']}）" if v.get("所在区划") else ""
-            row.errors.append(f"「党组织」系统中没有“{v['党组织']}”{where}")
-        elif len(candidates) > 1:
-            row.errors.append(f"「党组织」“{v['党组织']}”有重名，请填写“所在区划”区分")
-        else:
-            organization = candidates[0]
+        organization = _organization(row, by_name, visible, regions)
         domain = DOMAINS.get(v.get("领域", ""))
         if domain is None:
             row.errors.append(f"「领域」“{v.get('领域', '')}”不是有效的领域")
@@ -156,14 +293,14 @@ def _check(rows: list[ImportRow]) -> None:
         except ValueError:
             row.errors.append("「推荐年度」应为四位年份")
             year = None
-        for column in ("书记电话", "联系电话"):
+        for column in PHONE_COLUMNS:  # the one phone rule of the product, with the forms' own message
             if v.get(column) and not is_phone(v[column]):
-                row.errors.append(f"「{column}」“{v[column]}”不是有效的电话号码")
+                row.errors.append(f"「{column}」{INVALID_PHONE % {'value': v[column]}}")
         if organization and year:
             key = (organization.pk, year)
             if key in seen:
                 row.errors.append(f"与第 {seen[key]} 行重复（同一党组织同一年度）")
-            elif Site.objects.filter(organization=organization, nomination_year=year).exists():
+            elif key in existing:
                 row.errors.append(f"系统中已有该党组织 {year} 年的示范点")
             seen.setdefault(key, row.number)
         row.values.update(

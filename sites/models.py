@@ -115,6 +115,11 @@ class Site(TimeStampedModel):
         """示范点编号: tells same-named sites apart where a name alone is shown (ledger folders, exports)."""
         return f"S{self.pk:05d}" if self.pk else ""
 
+    @property
+    def picker_label(self) -> str:
+        """How a site is offered in a picker: its name, region path and code (load `region` with it)."""
+        return f"{self.name}（{self.region} · {self.code}）"
+
     def clean(self):
         if self.batch_id and self.state not in (SiteState.FORMAL, SiteState.IMPROVING, SiteState.ELIMINATED):
             raise ValidationError({"batch": _("只有已授牌的示范点才有授牌批次")})
@@ -276,7 +281,9 @@ class ZoneSite(models.Model):
 
 
 class Target(models.Model):
-    """年度目标: how many creating units and named sites a year should have, per domain (and district)."""
+    """年度目标: how many creating units and named sites a year should have, per domain, for the city or one
+    district. The plans of the seeds speak of "企业"; here that is three domains (choices.ENTERPRISE_DOMAINS),
+    each with its own target."""
 
     year = models.PositiveSmallIntegerField(_("年度"), validators=YEAR)
     domain = models.CharField(_("领域"), max_length=20, choices=Domain.choices)
@@ -301,7 +308,18 @@ class Target(models.Model):
             models.UniqueConstraint(
                 fields=["year", "domain"], condition=models.Q(region__isnull=True), name="target_unique_citywide"
             ),
+            # Named sites come from the year's creating units.
+            models.CheckConstraint(
+                condition=models.Q(named_sites__lte=models.F("creating_units")), name="target_named_within_creating"
+            ),
         ]
 
     def __str__(self):
-        return f"{self.year} {self.get_domain_display()}"
+        where = self.region.name if self.region_id else _("全市")
+        return f"{self.year} {where} {self.get_domain_display()}"
+
+    def clean(self):
+        if self.named_sites > self.creating_units:
+            raise ValidationError({"named_sites": _("命名示范点目标不能多于创建单位目标")})
+        if self.region_id and self.region.depth != 1:
+            raise ValidationError({"region": _("目标只能按全市或区县（含市直）设定")})

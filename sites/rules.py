@@ -79,3 +79,101 @@ def round_outcome(source: str, passed: bool) -> Transition:
     if (source, passed) not in outcomes:
         raise TransitionNotAllowed(f"“{S(source).label}”状态的示范点不参加考评")
     return find_transition(source, outcomes[(source, passed)], manual=False)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One figure of a year's plan against what happened: creating units, or named sites, of one domain.
+
+    `counted` is what counts towards the plan: never more than the target, so that over-achievement in one
+    domain cannot make up for a shortfall in another once the domains are added up."""
+
+    target: int
+    actual: int
+
+    @property
+    def has_target(self) -> bool:
+        return self.target > 0
+
+    @property
+    def counted(self) -> int:
+        return min(self.actual, self.target)
+
+    @property
+    def shortfall(self) -> int:
+        return max(self.target - self.actual, 0)
+
+    @property
+    def surplus(self) -> int:
+        return max(self.actual - self.target, 0) if self.has_target else 0
+
+    @property
+    def percent(self) -> int | None:
+        return round(100 * self.counted / self.target) if self.has_target else None
+
+
+@dataclass(frozen=True)
+class DomainProgress:
+    domain: str
+    creating: Measure
+    named: Measure
+
+    @property
+    def has_target(self) -> bool:
+        return self.creating.has_target or self.named.has_target
+
+
+@dataclass(frozen=True)
+class Total:
+    """The sum over the domains that have a target: targets, what counts (capped per domain), what is missing.
+    `actual` (uncapped) is there to be shown beside it, never to be compared with the target."""
+
+    target: int
+    counted: int
+    shortfall: int
+    actual: int
+
+    @property
+    def percent(self) -> int | None:
+        return round(100 * self.counted / self.target) if self.target else None
+
+
+def _total(measures: list[Measure]) -> Total:
+    measures = [m for m in measures if m.has_target]
+    return Total(
+        target=sum(m.target for m in measures),
+        counted=sum(m.counted for m in measures),
+        shortfall=sum(m.shortfall for m in measures),
+        actual=sum(m.actual for m in measures),
+    )
+
+
+@dataclass(frozen=True)
+class TargetSummary:
+    rows: list[DomainProgress]  # domains with a target, in the order of `domains`
+    untargeted: list[DomainProgress]  # domains with sites but no target: shown apart, never in the totals
+    creating: Total
+    named: Total
+
+
+def target_summary(domains, targets: dict, actual: dict) -> TargetSummary:
+    """The plan of a year against what happened, domain by domain.
+
+    domains: the domain codes in display order; targets: {domain: (creating units, named sites)};
+    actual: {domain: (creating units, named sites)}. A domain with a target of 0 for a figure has no target
+    for it: its sites are shown, but they count towards no total."""
+    rows, untargeted = [], []
+    for code in domains:
+        target_creating, target_named = targets.get(code, (0, 0))
+        creating, named = actual.get(code, (0, 0))
+        progress = DomainProgress(code, Measure(target_creating, creating), Measure(target_named, named))
+        if progress.has_target:
+            rows.append(progress)
+        elif creating or named:
+            untargeted.append(progress)
+    return TargetSummary(
+        rows=rows,
+        untargeted=untargeted,
+        creating=_total([row.creating for row in rows]),
+        named=_total([row.named for row in rows]),
+    )

@@ -2,14 +2,16 @@
 
 from collections import defaultdict
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
-from accounts.choices import Domain, RegionKind
+from accounts.choices import DataScope, Domain, RegionKind
 from accounts.models import PartyOrganization, Region
 from accounts.scope import restrict_to_scope
+from accounts.selectors import organizations_visible_to
 
+from . import rules
 from .choices import NAMED_STATES
-from .models import CreationGroupMember, Site, StateChange, Target, ZoneSite
+from .models import Batch, CreationGroupMember, Site, StateChange, Target, Zone, ZoneSite
 
 
 def assigned_sites_condition(user) -> Q:
@@ -58,38 +60,133 @@ def own_site_for(user) -> Site | None:
     return sites[0] if len(sites) == 1 else None
 
 
-def target_progress(year: int, user) -> list[dict]:
-    """Per domain: the year's citywide targets against the creating units and named sites of that year."""
-    targets = {t.domain: t for t in Target.objects.filter(year=year, region__isnull=True)}
+def target_districts() -> QuerySet[Region]:
+    """The district-level nodes (区县市 and 市直) that may have targets of their own."""
+    return Region.objects.filter(depth=1, kind__in=[RegionKind.DISTRICT, RegionKind.MUNICIPAL]).order_by("path")
+
+
+def own_district(user) -> Region | None:
+    """The district a region-scoped user works in (the district-level node above or at their region)."""
+    if getattr(user, "scope", None) != DataScope.REGION or not user.region_id or user.is_superuser:
+        return None
+    if user.region.depth < 1:
+        return None
+    district_id = int(user.region.path.strip("/").split("/")[1])
+    return user.region if user.region.pk == district_id else Region.objects.filter(pk=district_id).first()
+
+
+def may_choose_district(user) -> bool:
+    """City-wide users look at the city's plan and may switch to any district's."""
+    return user.is_superuser or getattr(user, "scope", None) == DataScope.CITY
+
+
+def target_district(user, requested=None) -> Region | None:
+    """Whose plan `user` looks at: a district user always their own district's; a city user the city's
+    (None) or the district they chose; anyone else the city's, against the sites they may see."""
+    district = own_district(user)
+    if district is not None:
+        return district
+    if may_choose_district(user) and requested:
+        try:
+            return target_districts().filter(pk=int(requested)).first()
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+def target_progress(year: int, user, district: Region | None = None) -> rules.TargetSummary:
+    """The year's targets of the city (district None) or of one district, against the creating units and named
+    sites of that year in that area, among the sites `user` may see.
+
+    Each domain counts only up to its target in the totals, the shortfall is kept per domain, and domains
+    with sites but no target are listed apart (rules.target_summary): a total never lets many sites in one
+    domain hide too few in another. "企业" in a plan is three domains here (choices.ENTERPRISE_DOMAINS)."""
+    targets = Target.objects.filter(year=year)
+    targets = targets.filter(region=district) if district is not None else targets.filter(region__isnull=True)
+    sites = sites_visible_to(user).filter(nomination_year=year)
+    if district is not None:
+        sites = sites.filter(region__path__startswith=district.path)
     counts = (
-        sites_visible_to(user)
-        .filter(nomination_year=year)
-        .order_by()
+        sites.order_by()
         .values("domain")
         .annotate(creating=Count("id"), named=Count("id", filter=Q(state__in=NAMED_STATES) | Q(batch__isnull=False)))
     )
-    actual = {row["domain"]: row for row in counts}
-    rows = []
-    for code, label in Domain.choices:
-        target = targets.get(code)
-        row = actual.get(code, {})
-        rows.append(
-            {
-                "domain": code,
-                "label": label,
-                "target_creating": target.creating_units if target else 0,
-                "creating": row.get("creating", 0),
-                "target_named": target.named_sites if target else 0,
-                "named": row.get("named", 0),
-            }
-        )
-    return rows
+    return rules.target_summary(
+        Domain.values,
+        {t.domain: (t.creating_units, t.named_sites) for t in targets},
+        {row["domain"]: (row["creating"], row["named"]) for row in counts},
+    )
 
 
-def coverage(user) -> dict:
-    """Named sites ÷ Party organizations, per domain and per district (among what the user may see)."""
+def may_edit_targets(user, district: Region | None) -> bool:
+    """Staff set the city's targets and any district's; a district's staff only their own district's."""
+    if not user.has_perm("sites.change_target"):
+        return False
+    return may_choose_district(user) or (district is not None and district == own_district(user))
+
+
+def district_target_sums(year: int) -> dict[str, tuple[int, int]]:
+    """Per domain, the year's district targets added up (shown beside the city's when editing them)."""
+    rows = (
+        Target.objects.filter(year=year, region__isnull=False)
+        .order_by()
+        .values("domain")
+        .annotate(creating=Sum("creating_units"), named=Sum("named_sites"))
+    )
+    return {row["domain"]: (row["creating"], row["named"]) for row in rows}
+
+
+def targets_of_year(year: int, district: Region | None) -> dict[str, Target]:
+    """The stored targets of one year and area, by domain (for the edit grid)."""
+    targets = Target.objects.filter(year=year)
+    targets = targets.filter(region=district) if district is not None else targets.filter(region__isnull=True)
+    return {t.domain: t for t in targets}
+
+
+def zones_with_members() -> QuerySet[Zone]:
+    """Every zone and belt with its members in route order. Zones are the city's visiting routes, shown to
+    everyone who reads sites; a member site links to its page only for those who may see it."""
+    return Zone.objects.select_related("region").prefetch_related(
+        Prefetch("memberships", queryset=ZoneSite.objects.select_related("site").order_by("order", "id"))
+    )
+
+
+def zones_editable_by(user) -> QuerySet[Zone]:
+    """Zones a user may change: staff with city scope all, a district's staff those in their area."""
+    if not user.has_perm("sites.change_zone"):
+        return Zone.objects.none()
+    return restrict_to_scope(Zone.objects.all(), user, region_field="region")
+
+
+def batches_with_counts(user) -> QuerySet[Batch]:
+    """Batches with how many sites each named (`site_count`) and how many of them `user` may see."""
+    visible = sites_visible_to(user).values("pk")
+    return Batch.objects.annotate(
+        site_count=Count("sites", distinct=True),
+        visible_count=Count("sites", filter=Q(sites__in=visible), distinct=True),
+    ).order_by("-named_on", "-id")
+
+
+def import_example_organization(user, year: int) -> PartyOrganization | None:
+    """An organization `user` may import a site for that has none in `year`: the import template's example."""
+    taken = Site.objects.filter(nomination_year=year).values("organization_id")
+    return (
+        organizations_visible_to(user)
+        .filter(is_active=True)
+        .exclude(pk__in=taken)
+        .order_by("region__path", "name", "id")
+        .first()
+    )
+
+
+def coverage(user, region: Region | None = None) -> dict:
+    """Named sites ÷ Party organizations, per domain and per district (among what the user may see, within
+    `region` when given)."""
     named = sites_visible_to(user).filter(state__in=NAMED_STATES)
     organizations = restrict_to_scope(PartyOrganization.objects.filter(is_active=True), user, region_field="region")
+    if region is not None:
+        named = named.filter(region__path__startswith=region.path)
+        organizations = organizations.filter(region__path__startswith=region.path)
     by_domain_named = dict(named.order_by().values_list("domain").annotate(n=Count("id")))
     by_domain_orgs = dict(organizations.order_by().values_list("domain").annotate(n=Count("id")))
     domains = [

@@ -8,12 +8,14 @@ from django.utils.translation import gettext_noop
 
 from accounts.choices import DataScope
 from accounts.roles import Role
+from accounts.selectors import organizations_visible_to
 from accounts.services import user_create
+from core.audit import field_changes
 from core.services import audit_record
 
 from . import rules
-from .choices import SiteLevel, SiteState
-from .models import Batch, CreationGroupMember, Site, StateChange, Subsidy
+from .choices import SiteLevel, SiteState, ZoneKind
+from .models import Batch, CreationGroupMember, Site, StateChange, Subsidy, Target, Zone, ZoneSite
 from .selectors import sites_visible_to
 
 # Fields a site leader may change on their own site; staff may change these and the rest (not the state).
@@ -179,16 +181,24 @@ def site_set_supervisors(*, site: Site, by, instructors, liaisons) -> None:
 
 @transaction.atomic
 def sites_import(*, rows, by) -> int:
-    """Create the sites of a checked import; any row with a problem, or any failure, imports nothing."""
+    """Create the sites of a checked import; any row with a problem, or any failure, imports nothing.
+
+    Every row's organization must be in the importer's data scope: a district's staff cannot create sites
+    in another district by import (checked again here, whatever the preview said)."""
     if any(row.errors for row in rows):
         raise ValidationError(_("文件有错误，未导入任何示范点。"))
-    for row in rows:
+    organizations = [row.values["_organization"] for row in rows]
+    allowed = set(
+        organizations_visible_to(by).filter(pk__in=[o.pk for o in organizations]).values_list("pk", flat=True)
+    )
+    sites, errors = [], []
+    for row, organization in zip(rows, organizations, strict=True):
         v = row.values
         site = Site(
             name=v["示范点名称"],
-            organization=v["_organization"],
+            organization=organization,
             domain=v["_domain"],
-            region_id=v["_organization"].region_id,
+            region_id=organization.region_id,
             level=v["_level"],
             nomination_year=v["_year"],
             state=v["_state"],
@@ -200,10 +210,16 @@ def sites_import(*, rows, by) -> int:
             brand_name=v.get("党建品牌", ""),
             highlights=v.get("特色亮点", ""),
         )
+        if organization.pk not in allowed:
+            errors.append(f"第 {row.number} 行：「党组织」“{organization}”不在您的数据范围内，不能导入")
         try:
             site.full_clean()
         except ValidationError as error:
-            raise ValidationError([f"第 {row.number} 行：{message}" for message in error.messages]) from error
+            errors.extend(f"第 {row.number} 行：{message}" for message in error.messages)
+        sites.append(site)
+    if errors:
+        raise ValidationError(errors)
+    for site in sites:
         site.save()
         StateChange.objects.create(
             site=site,
@@ -287,3 +303,136 @@ def member_account_open(*, by, member: CreationGroupMember, username: str):
         changes={"group": ["", _("%(member)s 开通账号 %(username)s") % {"member": member, "username": user.username}]},
     )
     return user, password
+
+
+def _site_names(ids: list[int], separator: str) -> str:
+    names = dict(Site.objects.filter(pk__in=ids).values_list("pk", "name"))
+    return separator.join(names.get(pk, str(pk)) for pk in ids)
+
+
+def _keep_hidden(old_ids: list[int], chosen_ids: list[int], editable_ids: set[int]) -> list[int]:
+    """The chosen members, with the old members the editor may not see (and so could not choose) kept at
+    their place: a district's staff editing a belt never drops another district's stops from it."""
+    result = list(dict.fromkeys(chosen_ids))
+    for index, pk in enumerate(old_ids):
+        if pk in editable_ids or pk in result:
+            continue
+        before = next((old for old in reversed(old_ids[:index]) if old in result), None)
+        result.insert(result.index(before) + 1 if before is not None else 0, pk)
+    return result
+
+
+@transaction.atomic
+def zone_save(
+    *, zone: Zone | None, by, name: str, kind: str, region, description: str = "", sites, editable_sites
+) -> Zone:
+    """Create (zone None) or change a 示范区/示范带 and its member sites. `sites` are in route order (a belt's
+    visiting order); `editable_sites` are the sites the editor may see: other members stay as they are.
+    An unchanged form records nothing."""
+    before = Zone.objects.get(pk=zone.pk) if zone is not None else None
+    zone = zone if zone is not None else Zone()
+    zone.name, zone.kind, zone.region, zone.description = name, kind, region, description
+    zone.full_clean()
+    zone.save()
+    memberships = {m.site_id: m for m in zone.memberships.all()}
+    old_ids = [m.site_id for m in sorted(memberships.values(), key=lambda m: (m.order, m.id))]
+    editable = set(editable_sites.filter(pk__in=old_ids).values_list("pk", flat=True))
+    new_ids = _keep_hidden(old_ids, [site.pk for site in sites], editable)
+    changes = field_changes(before, zone, ["name", "kind", "region", "description"])
+    if new_ids != old_ids:
+        zone.memberships.exclude(site_id__in=new_ids).delete()
+        for order, site_id in enumerate(new_ids, start=1):
+            membership = memberships.get(site_id)
+            if membership is None:
+                ZoneSite.objects.create(zone=zone, site_id=site_id, order=order)
+            elif membership.order != order:
+                membership.order = order
+                membership.save(update_fields=["order"])
+        separator = " → " if zone.kind == ZoneKind.BELT else "、"
+        changes["zone_sites"] = [_site_names(old_ids, separator), _site_names(new_ids, separator)]
+    if before is None or changes:
+        audit_record(actor=by, action="zone_create" if before is None else "zone_update", target=zone, changes=changes)
+    return zone
+
+
+@transaction.atomic
+def zone_delete(*, zone: Zone, by) -> None:
+    """Delete a zone or belt; its sites stay, only their membership goes."""
+    members = list(zone.memberships.order_by("order", "id").values_list("site_id", flat=True))
+    audit_record(actor=by, action="zone_delete", target=zone, changes={"zone_sites": [_site_names(members, "、"), ""]})
+    zone.delete()
+
+
+@transaction.atomic
+def batch_save(
+    *, batch: Batch | None, by, name: str, named_on, note: str = "", sites=None, editable_sites=None
+) -> Batch:
+    """Create (batch None) or change a 授牌批次; with `sites`, also which sites were named in it.
+
+    A site joins only when it is a named site (batch_name_sites); one that leaves keeps no batch. Each
+    site's change is recorded on the site, the batch records its list; sites the editor may not see stay."""
+    before = Batch.objects.get(pk=batch.pk) if batch is not None else None
+    batch = batch if batch is not None else Batch()
+    batch.name, batch.named_on, batch.note = name, named_on, note
+    batch.full_clean()
+    batch.save()
+    changes = field_changes(before, batch, ["name", "named_on", "note"])
+    if sites is not None:
+        old_ids = list(batch.sites.order_by("name", "id").values_list("pk", flat=True))
+        editable = set(editable_sites.filter(pk__in=old_ids).values_list("pk", flat=True))
+        new_ids = _keep_hidden(old_ids, [site.pk for site in sites], editable)
+        if set(new_ids) != set(old_ids):
+            for site in Site.objects.filter(pk__in=set(old_ids) - set(new_ids)):
+                site_update(site=site, by=by, allowed=["batch"], batch=None)
+            batch_name_sites(batch=batch, sites=Site.objects.filter(pk__in=set(new_ids) - set(old_ids)), by=by)
+            changes["batch_sites"] = [_site_names(old_ids, "、"), _site_names(new_ids, "、")]
+    if before is None or changes:
+        audit_record(
+            actor=by, action="batch_create" if before is None else "batch_update", target=batch, changes=changes
+        )
+    return batch
+
+
+@transaction.atomic
+def batch_delete(*, batch: Batch, by) -> None:
+    """Delete a batch that has no named sites: a batch with sites is part of their history."""
+    count = batch.sites.count()
+    if count:
+        raise ValidationError(
+            _("“%(batch)s”已有 %(count)s 个授牌示范点，不能删除。") % {"batch": batch, "count": count}
+        )
+    audit_record(actor=by, action="batch_delete", target=batch)
+    batch.delete()
+
+
+@transaction.atomic
+def targets_save(*, year: int, region, values: dict, by) -> int:
+    """Set one year's targets of the city (region None) or of a district: `values` is {domain: (creating
+    units, named sites)}. A domain set to 0 and 0 has no target (its row goes); an unchanged value records
+    nothing. Returns how many domains changed."""
+    rows = Target.objects.select_for_update().filter(year=year)
+    rows = rows.filter(region=region) if region is not None else rows.filter(region__isnull=True)
+    existing = {target.domain: target for target in rows}
+    changed = 0
+    for domain, (creating, named) in values.items():
+        target = existing.get(domain)
+        old = (target.creating_units, target.named_sites) if target else (0, 0)
+        if old == (creating, named):
+            continue
+        changes = {
+            field: [before, after]
+            for field, before, after in (("creating_units", old[0], creating), ("named_sites", old[1], named))
+            if before != after
+        }
+        if target is None:
+            target = Target(year=year, domain=domain, region=region)
+        target.creating_units, target.named_sites = creating, named
+        target.full_clean()
+        if creating == 0 and named == 0:
+            audit_record(actor=by, action="target_update", target=target, changes=changes)
+            target.delete()
+        else:
+            target.save()
+            audit_record(actor=by, action="target_update", target=target, changes=changes)
+        changed += 1
+    return changed

@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.selectors import organizations_visible_to
+from accounts.choices import Domain
+from accounts.selectors import organizations_visible_to, regions_visible_to
 from core.audit import describe
 from core.feedback import form_errors_as_messages
 from core.files import private_file_response
@@ -19,8 +20,10 @@ from core.permissions import require_permission
 from core.pickers import picker_response
 
 from . import exports, imports, services
+from .choices import ENTERPRISE_DOMAINS, SiteState
 from .filters import SiteFilter
 from .forms import (
+    BatchForm,
     GroupFormSet,
     NarratorFormSet,
     NominateForm,
@@ -28,13 +31,30 @@ from .forms import (
     SiteLeaderForm,
     SiteStaffForm,
     SubsidyForm,
+    TargetGridForm,
     TourStopFormSet,
     TransitionForm,
+    ZoneForm,
 )
-from .models import Site, TourStop, Zone
+from .models import Batch, Site, TourStop
 from .permissions import editable_fields, is_site_manager, may_edit_route_and_narrators
 from .rules import manual_targets
-from .selectors import coverage, own_site_for, site_detail_queryset, site_list_queryset, target_progress
+from .selectors import (
+    batches_with_counts,
+    coverage,
+    district_target_sums,
+    may_choose_district,
+    may_edit_targets,
+    own_site_for,
+    site_detail_queryset,
+    site_list_queryset,
+    target_district,
+    target_districts,
+    target_progress,
+    targets_of_year,
+    zones_editable_by,
+    zones_with_members,
+)
 
 VIEW, CHANGE, ADD = "sites.view_site", "sites.change_site", "sites.add_site"
 PAGE_SIZE = 30
@@ -94,12 +114,17 @@ def _sort_columns(current: str) -> list[tuple[str, str, str]]:
 
 @require_permission(VIEW)
 def site_picker(request):
-    """Search sites for a picker (core/widgets.py), within the user's scope; a code tells twins apart."""
+    """Search sites for a picker (core/widgets.py), within the user's scope; a code tells twins apart.
+    `?state=formal&state=improving` offers only sites in those states (e.g. to name them in a batch)."""
+    sites = site_list_queryset(request.user)
+    states = [state for state in request.GET.getlist("state") if state in SiteState.values]
+    if states:  # `?state=formal&state=improving`: e.g. only named sites, for a batch
+        sites = sites.filter(state__in=states)
     return picker_response(
         request,
-        site_list_queryset(request.user),
+        sites,
         search=["name", "organization__name", "region__label"],
-        label=lambda site: f"{site.name}（{site.region} · {site.code}）",
+        label=lambda site: site.picker_label,
         order_by=("-nomination_year", "name"),
     )
 
@@ -293,23 +318,27 @@ def site_import(request):
     form = SiteImportForm(request.POST or None, request.FILES or None)
     preview = None
     if request.method == "POST" and "token" in request.POST:
-        preview = imports.preview_from_token(request.POST["token"])
+        token = request.POST["token"]
+        preview = imports.preview_from_token(token, request.user)
         if preview is None:
             messages.error(request, _("导入已过期，请重新上传文件。"))
             return redirect("sites:import")
         if preview.errors:
+            imports.discard(token, request.user)
             messages.error(request, _("文件有错误，未导入。"))
         else:
             try:
                 count = services.sites_import(rows=preview.rows, by=request.user)
             except ValidationError as error:
+                imports.discard(token, request.user)
                 for message in error.messages:
                     messages.error(request, message)
             else:
+                imports.discard(token, request.user)
                 messages.success(request, _("已导入 %(count)s 个示范点。") % {"count": count})
                 return redirect("sites:list")
     elif request.method == "POST" and form.is_valid():
-        preview = imports.preview_upload(form.cleaned_data["file"])
+        preview = imports.preview_upload(form.cleaned_data["file"], request.user)
     return render(
         request,
         "sites/site_import.html",
@@ -321,28 +350,43 @@ def site_import(request):
     )
 
 
-@require_permission(VIEW)
+@require_permission(ADD)
 def site_import_template(request):
-    return exports.import_template_response()
+    return exports.import_template_response(request.user)
+
+
+def _tab(key: str, label, *extra):
+    """Breadcrumbs of the programme pages (zones, batches, targets), which sit beside the site list."""
+    return [(_("示范点"), reverse("sites:list")), (label, reverse(f"sites:{key}") if extra else None), *extra]
 
 
 @require_permission("sites.view_target")
 def targets(request):
     year = _year(request.GET.get("year"))
-    rows = target_progress(year, request.user)
-    covered = coverage(request.user)
+    district = target_district(request.user, request.GET.get("district"))
+    summary = target_progress(year, request.user, district=district)
+    covered = coverage(request.user, region=district)
+    enterprise = [row for row in summary.rows if row.domain in ENTERPRISE_DOMAINS]
     return render(
         request,
         "sites/targets.html",
         {
             "year": year,
-            "rows": rows,
-            "coverage_tables": [(_("按领域"), covered["domains"]), (_("按区县"), covered["regions"])],
-            "totals": {
-                key: sum(row[key] for row in rows) for key in ("target_creating", "creating", "target_named", "named")
-            },
+            "district": district,
+            "districts": target_districts() if may_choose_district(request.user) else [],
+            "summary": summary,
+            "rows": [(Domain(row.domain).label, row) for row in summary.rows],
+            "untargeted": [(Domain(row.domain).label, row) for row in summary.untargeted],
+            "enterprise": [(Domain(row.domain).label, row.creating.target) for row in enterprise],
+            "enterprise_total": sum(row.creating.target for row in enterprise),
+            "enterprise_labels": "、".join(str(Domain(code).label) for code in ENTERPRISE_DOMAINS),
+            "can_edit": may_edit_targets(request.user, district),
+            "coverage_tables": [
+                (_("按领域"), _("领域"), covered["domains"]),
+                (_("按区县"), _("区县"), covered["regions"]),
+            ],
             "years": range(timezone.localdate().year + 1, timezone.localdate().year - 5, -1),
-            "breadcrumbs": _crumbs(None, (_("目标与覆盖率"), None)),
+            "breadcrumbs": _tab("targets", _("目标与覆盖率")),
         },
     )
 
@@ -355,16 +399,215 @@ def _year(value) -> int:
     return year if 2000 <= year <= 2100 else timezone.localdate().year
 
 
-@require_permission(VIEW)
+@require_permission("sites.view_target", "sites.change_target")
+def targets_edit(request):
+    """One year's targets of the city or of a district, edited as a grid on one page."""
+    year = _year(request.GET.get("year"))
+    district = target_district(request.user, request.GET.get("district"))
+    if not may_edit_targets(request.user, district):
+        raise PermissionDenied
+    form = TargetGridForm(request.POST or None, targets=targets_of_year(year, district))
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.targets_save(year=year, region=district, values=form.values(), by=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if changed:
+                messages.success(request, _("已保存 %(count)s 个领域的目标。") % {"count": changed})
+            else:
+                messages.info(request, _("目标没有变化。"))
+            query = f"?year={year}" + (f"&district={district.pk}" if district else "")
+            return redirect(reverse("sites:targets") + query)
+    if district is not None:
+        reference = {code: (t.creating_units, t.named_sites) for code, t in targets_of_year(year, None).items()}
+        reference_label = _("全市目标")
+    else:
+        reference, reference_label = district_target_sums(year), _("各区县目标合计")
+    return render(
+        request,
+        "sites/targets_form.html",
+        {
+            "form": form,
+            "year": year,
+            "district": district,
+            "districts": target_districts() if may_choose_district(request.user) else [],
+            "rows": [(code, label, creating, named, reference.get(code)) for code, label, creating, named in form.rows],
+            "reference_label": reference_label,
+            "enterprise_labels": "、".join(str(Domain(code).label) for code in ENTERPRISE_DOMAINS),
+            "years": range(timezone.localdate().year + 2, timezone.localdate().year - 5, -1),
+            "breadcrumbs": _tab("targets", _("目标与覆盖率"), (_("维护目标"), None)),
+        },
+    )
+
+
+@require_permission("sites.view_zone")
 def zone_list(request):
-    zones = Zone.objects.prefetch_related("memberships__site").select_related("region")
-    visible = set(site_list_queryset(request.user).values_list("pk", flat=True))
+    visible = site_list_queryset(request.user)
+    zones = zones_with_members()
+    editable = set(zones_editable_by(request.user).values_list("pk", flat=True))
+    member_ids = {m.site_id for zone in zones for m in zone.memberships.all()}
     return render(
         request,
         "sites/zone_list.html",
         {
             "zones": zones,
-            "visible": visible,
-            "breadcrumbs": _crumbs(None, (_("示范区与示范带"), None)),
+            "visible": set(visible.filter(pk__in=member_ids).values_list("pk", flat=True)),
+            "editable": editable,
+            "can_add": request.user.has_perm("sites.add_zone"),
+            "breadcrumbs": _tab("zones", _("示范区与示范带")),
         },
     )
+
+
+def _zone_form(request, zone):
+    user = request.user
+    return ZoneForm(
+        request.POST or None,
+        instance=zone,
+        user=user,
+        sites=site_list_queryset(user),
+        regions=regions_visible_to(user),
+        region_required=not may_choose_district(user),
+    )
+
+
+@require_permission("sites.view_zone", "sites.add_zone")
+def zone_create(request):
+    return _zone_edit(request, None)
+
+
+@require_permission("sites.view_zone", "sites.change_zone")
+def zone_edit(request, pk):
+    zone = get_object_or_404(zones_editable_by(request.user), pk=pk)
+    return _zone_edit(request, zone)
+
+
+def _zone_edit(request, zone):
+    form = _zone_form(request, zone)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            zone = services.zone_save(
+                zone=zone,
+                by=request.user,
+                name=data["name"],
+                kind=data["kind"],
+                region=data["region"],
+                description=data["description"],
+                sites=form.ordered_sites(),
+                editable_sites=site_list_queryset(request.user),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("已保存“%(zone)s”。") % {"zone": zone})
+            return redirect(f"{reverse('sites:zones')}#zone-{zone.pk}")
+    title = _("编辑%(kind)s") % {"kind": zone.get_kind_display()} if zone else _("新建示范区或示范带")
+    return render(
+        request,
+        "sites/zone_form.html",
+        {"form": form, "zone": zone, "title": title, "breadcrumbs": _tab("zones", _("示范区与示范带"), (title, None))},
+    )
+
+
+@require_POST
+@require_permission("sites.view_zone", "sites.delete_zone")
+def zone_delete(request, pk):
+    zone = get_object_or_404(zones_editable_by(request.user), pk=pk)
+    name = str(zone)
+    services.zone_delete(zone=zone, by=request.user)
+    messages.success(request, _("已删除“%(zone)s”，其中的示范点不受影响。") % {"zone": name})
+    return redirect("sites:zones")
+
+
+@require_permission("sites.view_batch")
+def batch_list(request):
+    batches = list(batches_with_counts(request.user))
+    return render(
+        request,
+        "sites/batch_list.html",
+        {
+            "batches": batches,
+            "partial": any(batch.visible_count != batch.site_count for batch in batches),
+            "can_add": request.user.has_perm("sites.add_batch"),
+            "can_change": request.user.has_perm("sites.change_batch"),
+            "breadcrumbs": _tab("batches", _("授牌批次")),
+        },
+    )
+
+
+@require_permission("sites.view_batch")
+def batch_detail(request, pk):
+    batch = get_object_or_404(batches_with_counts(request.user), pk=pk)
+    sites = site_list_queryset(request.user).filter(batch=batch).order_by("region__path", "name")
+    return render(
+        request,
+        "sites/batch_detail.html",
+        {
+            "batch": batch,
+            "sites": sites,
+            "hidden": batch.site_count - batch.visible_count,
+            "can_change": request.user.has_perm("sites.change_batch"),
+            "can_delete": request.user.has_perm("sites.delete_batch") and not batch.site_count,
+            "breadcrumbs": _tab("batches", _("授牌批次"), (batch.name, None)),
+        },
+    )
+
+
+@require_permission("sites.view_batch", "sites.add_batch")
+def batch_create(request):
+    return _batch_edit(request, None)
+
+
+@require_permission("sites.view_batch", "sites.change_batch")
+def batch_edit(request, pk):
+    return _batch_edit(request, get_object_or_404(Batch, pk=pk))
+
+
+def _batch_edit(request, batch):
+    sites = site_list_queryset(request.user)
+    form = BatchForm(request.POST or None, instance=batch, sites=sites)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            batch = services.batch_save(
+                batch=batch,
+                by=request.user,
+                name=data["name"],
+                named_on=data["named_on"],
+                note=data["note"],
+                sites=list(data["sites"]),
+                editable_sites=sites,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("已保存“%(batch)s”。") % {"batch": batch})
+            return redirect("sites:batch", pk=batch.pk)
+    title = _("编辑授牌批次") if batch else _("新建授牌批次")
+    crumbs = [(batch.name, reverse("sites:batch", args=[batch.pk]))] if batch else []
+    return render(
+        request,
+        "sites/batch_form.html",
+        {
+            "form": form,
+            "batch": batch,
+            "title": title,
+            "breadcrumbs": _tab("batches", _("授牌批次"), *crumbs, (title, None)),
+        },
+    )
+
+
+@require_POST
+@require_permission("sites.view_batch", "sites.delete_batch")
+def batch_delete(request, pk):
+    batch = get_object_or_404(Batch, pk=pk)
+    name = str(batch)
+    try:
+        services.batch_delete(batch=batch, by=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect("sites:batch", pk=batch.pk)
+    messages.success(request, _("已删除授牌批次“%(batch)s”。") % {"batch": name})
+    return redirect("sites:batches")

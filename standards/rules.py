@@ -108,3 +108,29 @@ def publish_problems(total, sections: list[SectionFacts], domains: list[str]) ->
 
 def _fmt(value: Decimal) -> str:
     return f"{value.normalize():f}"
+
+
+@dataclass(frozen=True)
+class DomainTotal:
+    """What a site of one domain can score: the sections every domain has, plus its own domain's sections."""
+
+    domain: str
+    general: Decimal
+    own: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.general + self.own
+
+
+def domain_totals(sections, domains) -> list[DomainTotal]:
+    """Per domain, its maximum total from `sections` given as (section domain or "", max score) pairs.
+
+    A sheet printed with every domain's section has no total of its own: summing all sections gives a number
+    (e.g. 163) that no site can score, so the sheet states each domain's total instead."""
+    general = sum((Decimal(str(score)) for domain, score in sections if not domain), Decimal("0"))
+    own = {code: Decimal("0") for code in domains}
+    for domain, score in sections:
+        if domain in own:
+            own[domain] += Decimal(str(score))
+    return [DomainTotal(code, general, own[code]) for code in domains]

@@ -16,10 +16,10 @@ from core.files import content_disposition
 from core.http import is_htmx
 from core.permissions import require_permission
 
-from . import exports, imports, services
+from . import exports, imports, rules, services
 from .forms import CopyForm, ImportForm, ItemForm, SectionForm, StandardForm
 from .models import Item, Section, Standard
-from .selectors import applicable_sections, can_edit_standards, standards_visible_to
+from .selectors import applicable_sections, can_edit_standards, max_total, standards_visible_to
 
 VIEW, CHANGE = "standards.view_standard", "standards.change_standard"
 
@@ -393,6 +393,9 @@ def standard_print(request, pk):
     standard = _get_standard(request, pk)
     domain = _chosen_domain(request, standard)
     sections = applicable_sections(standard, domain or None)
+    # With every domain's section on the sheet, their sum is a total no site has: state each domain's instead.
+    pairs = [(section.domain, section.max_score) for section in sections]
+    totals = [] if domain else rules.domain_totals(pairs, standard.applicable_domains)
     return render(
         request,
         "standards/standard_print.html",
@@ -402,6 +405,8 @@ def standard_print(request, pk):
             "domain": domain,
             "domain_label": Domain(domain).label if domain else "",
             "domain_choices": _domain_choices(standard),
-            "total": sum(section.max_score for section in sections),
+            "total": max_total(standard, domain) if domain else None,
+            "domain_totals": [(Domain(t.domain).label, t.total) for t in totals],
+            "same_total": totals[0] if totals and len({(t.general, t.own) for t in totals}) == 1 else None,
         },
     )

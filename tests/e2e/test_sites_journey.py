@@ -93,3 +93,46 @@ def test_staff_tell_same_named_organizations_apart_when_nominating(
     regions = page.locator("tbody td:nth-child(5)").all_inner_texts()
     assert regions and all("金山镇" in text for text in regions)
     assert page.console_errors == []
+
+
+def test_staff_create_a_belt_with_three_stops_in_order(live_server, demo_city, page_factory, screenshot_dir):
+    page = page_factory()
+    shot = lambda name: page.screenshot(path=str(screenshot_dir / f"sites-{name}-{page.size}.png"), full_page=True)  # noqa: E731
+    login(page, live_server.url, "staff")
+    page.goto(f"{live_server.url}/sites/")
+    page.click("nav a:has-text('示范区与示范带')")
+    page.click("a:has-text('新建示范区或示范带')")
+    page.wait_for_load_state("networkidle")
+    page.fill("input[name=name]", "沿江红色观摩带")
+    page.select_option("select[name=kind]", "belt")
+    page.click("#div_id_region .ts-control")
+    page.keyboard.type("临江区")
+    page.locator(".ts-dropdown .option", has_text="临江区").first.click()
+
+    chosen = []
+    for _stop in range(3):  # the route is the order of choosing
+        page.click("#div_id_sites .ts-control")
+        page.keyboard.type("示范点")
+        option = page.locator("#div_id_sites .ts-dropdown .option").first
+        option.wait_for()
+        page.wait_for_timeout(400)  # the search answers after the last key
+        chosen.append(option.inner_text().split("（")[0].strip())
+        option.click()
+        page.keyboard.press("Escape")
+    assert len(set(chosen)) == 3
+    shot("belt-form")
+    page.click("button:has-text('保存')")
+    page.wait_for_load_state("networkidle")
+    assert "已保存“沿江红色观摩带”" in page.locator(".alert-success").inner_text()
+    belt = page.locator("section.card", has_text="沿江红色观摩带")
+    assert belt.locator("ol li").all_inner_texts() == chosen
+    shot("belt-listed")
+
+    belt.locator("a:has-text('编辑')").click()
+    page.wait_for_load_state("networkidle")
+    page.locator("#stops input").nth(2).fill("1")  # the last stop goes first
+    page.click("button:has-text('保存')")
+    page.wait_for_load_state("networkidle")
+    belt = page.locator("section.card", has_text="沿江红色观摩带")
+    assert belt.locator("ol li").all_inner_texts() == [chosen[2], chosen[0], chosen[1]]
+    assert page.console_errors == []

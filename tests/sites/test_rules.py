@@ -5,7 +5,7 @@ from itertools import product
 import pytest
 
 from sites.choices import SiteState as S
-from sites.rules import TransitionNotAllowed, find_transition, manual_targets, round_outcome
+from sites.rules import TransitionNotAllowed, find_transition, manual_targets, round_outcome, target_summary
 
 MANUAL = {
     (S.NOMINATED, S.CANDIDATE),
@@ -79,3 +79,19 @@ def test_sites_outside_evaluation_have_no_outcome(source):
 def test_manual_targets_offer_only_manual_acts():
     assert {t.target for t in manual_targets(S.NOMINATED)} == {S.CANDIDATE, S.NOT_PASSED}
     assert manual_targets(S.ELIMINATED) == []
+
+
+def test_target_totals_count_each_domain_only_up_to_its_target():
+    summary = target_summary(
+        ["rural", "community", "organ", "school"],
+        {"rural": (20, 10), "community": (6, 3), "school": (3, 0)},
+        {"rural": (30, 15), "community": (2, 0), "organ": (4, 1)},
+    )
+    assert [row.domain for row in summary.rows] == ["rural", "community", "school"]
+    assert [row.domain for row in summary.untargeted] == ["organ"]  # sites but no target: apart
+    assert (summary.creating.target, summary.creating.counted, summary.creating.shortfall) == (29, 22, 7)
+    assert summary.creating.actual == 32 and summary.creating.percent == 76
+    assert (summary.named.target, summary.named.counted, summary.named.shortfall) == (13, 10, 3)
+    rural, community, school = summary.rows
+    assert (rural.creating.surplus, rural.creating.shortfall, community.creating.shortfall) == (10, 0, 4)
+    assert school.named.has_target is False and school.named.surplus == 0

@@ -216,6 +216,24 @@ def test_print_view_is_a4_with_empty_score_columns(client, cast, published):
     assert "css/print.css" in html
 
 
+def test_printing_every_section_states_each_domains_total_never_their_sum(client, cast, published):
+    client.force_login(cast.scorer)
+    html = client.get(f"/standards/{published.pk}/print/").content.decode()
+    assert "各领域满分均为 100 分：通用板块 93 分 + 本领域板块 7 分" in html
+    assert "满分 163" not in html  # every section summed: a total no site can score
+    published.sections.filter(code="RURAL").update(max_score=10)
+    html = client.get(f"/standards/{published.pk}/print/").content.decode()
+    assert "各领域满分均为" not in html
+    assert "农村（村） 103 分、城市社区 100 分" in html
+
+
+def test_printing_one_domain_states_its_own_total(client, cast, published):
+    published.sections.filter(code="SCHOOL").update(max_score=9)
+    client.force_login(cast.scorer)
+    html = client.get(f"/standards/{published.pk}/print/", {"domain": "school"}).content.decode()
+    assert "满分 102 分" in html and "各领域满分" not in html
+
+
 def test_deleting_a_draft_asks_first_and_keeps_published(client, cast, draft, published):
     client.force_login(cast.staff)
     assert "data-confirm" in client.get(f"/standards/{draft.pk}/").content.decode()
