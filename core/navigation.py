@@ -20,6 +20,8 @@ class NavItem:
     permissions: tuple[str, ...] = field(default_factory=tuple)
     # Extra test on the user, for what permissions cannot say (e.g. "has an own site").
     when: Callable | None = None
+    # A count shown beside the label (work waiting for the user): user -> int, run when the menu is drawn.
+    badge: Callable | None = None
 
     def visible_to(self, user) -> bool:
         if not user.is_authenticated:
