@@ -16,7 +16,7 @@ from sites.selectors import sites_visible_to
 from standards.selectors import applicable_items, current_evaluation_standard, published_years, standard_for_year
 
 from . import services
-from .forms import MaterialFilterForm, ReplaceForm, ReviewForm, UploadForm
+from .forms import MaterialFilterForm, ReplaceForm, ReviewForm, UploadForm, upload_rules
 from .models import Ledger, MaterialVersion
 from .permissions import is_archive_manager, may_build_ledger, may_review, may_upload
 from .selectors import (
@@ -100,6 +100,7 @@ def site_archive(request, site_id):
             "groups": groups,
             "filters": filters,
             "upload_form": UploadForm(item_choices=item_choices) if may_upload(request.user, site) else None,
+            "upload_rules": upload_rules(),
             "can_review": may_review(request.user, site),
             "can_manage_trash": is_archive_manager(request.user),
             "completeness": completeness(site, measured) if measured else None,
@@ -205,6 +206,10 @@ def replace(request, pk):
             messages.error(request, _("未上传：%(reason)s") % {"reason": getattr(error, "messages", [str(error)])[0]})
         else:
             messages.success(request, _("已上传第 %(number)s 版，等待审核。") % {"number": version.number})
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
     return redirect(f"{reverse('archives:site', args=[material.site_id])}#material-{material.pk}")
 
 
