@@ -4,10 +4,31 @@ from django.utils.translation import gettext_lazy as _
 from core.navigation import NavItem
 
 
+def _may_reach_review(user) -> bool:
+    from .permissions import may_reach_review
+
+    return may_reach_review(user)
+
+
+def _pending_reviews(user) -> int:
+    from .selectors import pending_review_for
+
+    return pending_review_for(user).count()
+
+
 class ArchivesConfig(AppConfig):
     name = "archives"
     verbose_name = _("档案")
     navigation = [
+        NavItem(
+            _("材料审核"),
+            "archives:review_inbox",
+            "bi-inbox",
+            order=35,
+            permissions=("archives.view_material",),
+            when=_may_reach_review,
+            badge=_pending_reviews,
+        ),
         NavItem(_("区域台账"), "archives:ledgers", "bi-file-zip", order=40, permissions=("archives.change_material",)),
     ]
     audit_actions = {

@@ -9,6 +9,7 @@ from standards.selectors import applicable_items
 
 from .choices import ReviewState
 from .models import Material, MaterialVersion
+from .permissions import sites_reviewable_by
 
 
 def materials_visible_to(user) -> QuerySet[Material]:
@@ -23,6 +24,35 @@ def site_materials(user, site) -> QuerySet[Material]:
         .filter(site=site)
         .select_related("uploaded_by", "reviewed_by")
         .prefetch_related(Prefetch("versions", queryset=versions), "items")
+    )
+
+
+def pending_review_for(user) -> QuerySet[Material]:
+    """Materials waiting for a decision that `user` may take (see permissions.sites_reviewable_by)."""
+    return Material.objects.filter(
+        site__in=sites_reviewable_by(user).values("pk"), state=ReviewState.SUBMITTED, deleted_at__isnull=True
+    )
+
+
+def review_queue(user) -> QuerySet[Material]:
+    """The review inbox: pending materials, oldest first, with what each row shows."""
+    versions = MaterialVersion.objects.order_by("-number")
+    return (
+        pending_review_for(user)
+        .select_related("site", "site__region", "uploaded_by")
+        .prefetch_related(Prefetch("versions", queryset=versions), "items")
+        .order_by("created_at", "id")
+    )
+
+
+def review_row(user, pk: int) -> Material:
+    """One material as the inbox shows it, whatever its state now (the row after a decision)."""
+    versions = MaterialVersion.objects.order_by("-number")
+    return (
+        materials_visible_to(user)
+        .select_related("site", "site__region", "uploaded_by", "reviewed_by")
+        .prefetch_related(Prefetch("versions", queryset=versions), "items")
+        .get(pk=pk)
     )
 
 

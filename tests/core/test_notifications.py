@@ -1,5 +1,10 @@
 """Notifications that say enough: about one object, read one by one, never about one's own act."""
 
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
 from core.models import Notification
 from core.services import notify
 
@@ -53,3 +58,14 @@ def test_a_link_elsewhere_is_not_followed(client, cast):
     client.force_login(cast.leader)
     assert client.get(f"/notifications/{note.pk}/")["Location"] == "/notifications/"
     assert client.get(f"/notifications/{plain.pk}/")["Location"] == "/notifications/"
+
+
+@pytest.mark.slow
+def test_demo_staff_start_without_notices_of_their_own_uploads(db, settings, tmp_path):
+    from accounts.models import User
+
+    settings.DEBUG = True
+    settings.MEDIA_ROOT = tmp_path
+    call_command("seed_demo", password="Demo-pass-1", stdout=StringIO())
+    staff = User.objects.get(username="staff")
+    assert not staff.notifications.filter(read_at__isnull=True).exists()
