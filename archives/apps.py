@@ -31,6 +31,8 @@ class ArchivesConfig(AppConfig):
         ),
         NavItem(_("区域台账"), "archives:ledgers", "bi-file-zip", order=40, permissions=("archives.change_material",)),
     ]
+    # Filters archives adds to the site list (sites.filters.contributed_filters; sites cannot import archives).
+    site_filters = {"evidence": "archives.filters.evidence_band_filter"}
     audit_actions = {
         "material_upload": _("上传材料"),
         "material_add_link": _("添加视频链接"),

@@ -1,8 +1,8 @@
-"""Filters of archives' lists: the review inbox."""
+"""Filters of archives' lists: the review inbox, and the evidence filter archives adds to the site list."""
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Domain
@@ -11,6 +11,7 @@ from core.filters import BootstrapFilterSet
 
 from .choices import MaterialCategory
 from .models import Material
+from .selectors import with_evidence_counts
 
 DATE = forms.DateInput({"type": "date"})
 
@@ -55,3 +56,40 @@ class ReviewInboxFilter(BootstrapFilterSet):
 
     def filter_region(self, queryset, name, value):
         return queryset.filter(site__region__path__startswith=value.path)
+
+
+class EvidenceBand(django_filters.ChoiceFilter):
+    """Sites by the share of this year's applicable items that have an accepted material."""
+
+    NONE, LOW, MOST, FULL = "none", "low", "most", "full"
+    BANDS = [
+        (NONE, _("0%（尚无通过的佐证）")),
+        (LOW, _("低于 50%")),
+        (MOST, _("50%–99%")),
+        (FULL, _("100%")),
+    ]
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            label=_("佐证完整度"), choices=self.BANDS, empty_label=_("全部"), method=self.filter_band, **kwargs
+        )
+
+    @classmethod
+    def filter_band(cls, queryset, name, value):
+        sites = with_evidence_counts(queryset).filter(evidence_total__gt=0)
+        accepted, total = F("evidence_accepted"), F("evidence_total")
+        if value == cls.NONE:
+            return sites.filter(evidence_accepted=0)
+        if value == cls.LOW:  # some, but less than half
+            return sites.filter(evidence_accepted__gt=0, evidence_total__gt=accepted * 2)
+        if value == cls.MOST:
+            return sites.filter(evidence_total__lte=accepted * 2, evidence_accepted__lt=total)
+        return sites.filter(evidence_accepted__gte=total)
+
+
+def evidence_band_filter(request):
+    """Declared on ArchivesConfig.site_filters: the site list's evidence filter, for those who may read
+    materials (not a viewer, §8)."""
+    if request is None or not request.user.has_perm("archives.view_material"):
+        return None
+    return EvidenceBand()

@@ -2,10 +2,13 @@
 
 from dataclasses import dataclass
 
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 
+from accounts.choices import Domain
 from sites.selectors import sites_visible_to
-from standards.selectors import applicable_items
+from standards.models import Item
+from standards.selectors import applicable_items, programme_year, standards_for_year
 
 from .choices import ReviewState
 from .models import Material, MaterialVersion
@@ -153,3 +156,70 @@ def completeness(site, standard) -> Completeness:
         materials = list(by_code.get(item.code, {}).values())
         rows.append(ItemEvidence(item, evidence_state({m.state for m in materials}), materials))
     return Completeness(rows, standard)
+
+
+def evidence_codes_by_domain(domains) -> dict[str, set[str]]:
+    """Per domain, the item codes of this year's standard that apply to a site of that domain: what
+    `completeness` measures against, for many sites at once (two queries)."""
+    standards = standards_for_year(programme_year(), set(domains))
+    by_id = {standard.pk: standard for standard in standards.values() if standard is not None}
+    rows = list(Item.objects.filter(standard__in=list(by_id)).values_list("standard_id", "section__domain", "code"))
+    codes: dict[str, set[str]] = {}
+    for domain, standard in standards.items():
+        if standard is not None:
+            codes[domain] = {code for sid, scope, code in rows if sid == standard.pk and scope in ("", domain)}
+    return codes
+
+
+def evidence_percents(sites) -> dict[int, int | None]:
+    """Site id -> the share (%) of its applicable items with an accepted material, as `completeness(...).percent`
+    would say for each; None where no standard applies. Three queries for any number of sites."""
+    sites = list(sites)
+    if not sites:
+        return {}
+    codes = evidence_codes_by_domain({site.domain for site in sites})
+    accepted = set(
+        Material.items.through.objects.filter(
+            material__site__in=[site.pk for site in sites],
+            material__state=ReviewState.ACCEPTED,
+            material__deleted_at__isnull=True,
+        )
+        .values_list("material__site_id", "item__code")
+        .distinct()
+    )
+    percents = {}
+    for site in sites:
+        wanted = codes.get(site.domain)
+        if not wanted:
+            percents[site.pk] = None
+            continue
+        covered = sum(1 for code in wanted if (site.pk, code) in accepted)
+        percents[site.pk] = round(100 * covered / len(wanted))
+    return percents
+
+
+def with_evidence_counts(sites: QuerySet) -> QuerySet:
+    """Sites annotated with `evidence_accepted` (applicable items with an accepted material) and `evidence_total`
+    (applicable items; 0 where no standard applies): one subquery per domain, for filtering in the database."""
+    accepted_cases, total_cases = [], []
+    for domain, wanted in evidence_codes_by_domain(Domain.values).items():
+        if not wanted:
+            continue
+        covered = (
+            Material.items.through.objects.filter(
+                material__site=OuterRef("pk"),
+                material__state=ReviewState.ACCEPTED,
+                material__deleted_at__isnull=True,
+                item__code__in=sorted(wanted),
+            )
+            .order_by()
+            .values("material__site")
+            .annotate(n=Count("item__code", distinct=True))
+            .values("n")
+        )
+        accepted_cases.append(When(domain=domain, then=Coalesce(Subquery(covered), 0)))
+        total_cases.append(When(domain=domain, then=Value(len(wanted))))
+    return sites.annotate(
+        evidence_accepted=Case(*accepted_cases, default=Value(0), output_field=IntegerField()),
+        evidence_total=Case(*total_cases, default=Value(0), output_field=IntegerField()),
+    )
