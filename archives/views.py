@@ -338,6 +338,7 @@ def gallery(request, site_id):
         {
             "site": site,
             "photos": photos,
+            "can_upload": may_upload(request.user, site),
             "breadcrumbs": _crumbs(site, (_("照片"), None)),
         },
     )
