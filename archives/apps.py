@@ -4,10 +4,31 @@ from django.utils.translation import gettext_lazy as _
 from core.navigation import NavItem
 
 
+def _may_reach_review(user) -> bool:
+    from .permissions import may_reach_review
+
+    return may_reach_review(user)
+
+
+def _pending_reviews(user) -> int:
+    from .selectors import pending_review_for
+
+    return pending_review_for(user).count()
+
+
 class ArchivesConfig(AppConfig):
     name = "archives"
     verbose_name = _("档案")
     navigation = [
+        NavItem(
+            _("材料审核"),
+            "archives:review_inbox",
+            "bi-inbox",
+            order=35,
+            permissions=("archives.view_material",),
+            when=_may_reach_review,
+            badge=_pending_reviews,
+        ),
         NavItem(
             _("区域台账"),
             "archives:ledgers",
@@ -17,6 +38,8 @@ class ArchivesConfig(AppConfig):
             group="manage",
         ),
     ]
+    # Filters archives adds to the site list (sites.filters.contributed_filters; sites cannot import archives).
+    site_filters = {"evidence": "archives.filters.evidence_band_filter"}
     audit_actions = {
         "material_upload": _("上传材料"),
         "material_add_link": _("添加视频链接"),

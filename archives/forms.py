@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from core.forms import add_bootstrap_classes, form_helper
 
 from .choices import MaterialCategory, ReviewState
+from .validation import KINDS, MB, max_bytes
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -74,7 +75,44 @@ class ReviewForm(forms.Form):
 
 
 class ReplaceForm(forms.Form):
-    file = forms.FileField(label=_("上传新版本"))
+    file = forms.FileField(label=_("上传新版本"), error_messages={"required": _("请选择要上传的新版本文件")})
+
+
+# Names and types a browser may give a kind's files besides its canonical ones.
+EXTRA_EXTENSIONS = {"jpeg": ["jpeg"], "heic": ["heif"]}
+EXTRA_TYPES = {"heic": ["image/heif"]}
+
+
+def upload_rules() -> dict:
+    """What the upload page's script checks before sending a byte (static/js/uploads.js): each accepted kind's
+    extensions, MIME types and size limit, as archives.validation has them, and the reasons it gives. The
+    server still decides, by content; this only spares a village connection a 50 MB upload that would be refused."""
+    kinds = [
+        {
+            "label": kind.label,
+            "extensions": [kind.extension, *EXTRA_EXTENSIONS.get(code, [])],
+            "types": [kind.content_type, *EXTRA_TYPES.get(code, [])],
+            "max_bytes": max_bytes(code),
+            "max_mb": max_bytes(code) // MB,
+        }
+        for code, kind in KINDS.items()
+    ]
+    messages = {
+        "type": _("不支持的文件类型：只接受 PDF、JPEG、PNG、WebP、HEIC、Word、Excel、PowerPoint 和 MP4 文件"),
+        "size": _("%(kind)s不能超过 %(limit)s MB，这个文件有 %(size)s MB"),
+        "size_any": _("文件不能超过 %(limit)s MB，这个文件有 %(size)s MB"),
+        "empty": _("文件是空的"),
+        "missing": _("请选择文件或填写视频链接"),
+        "missing_version": _("请选择要上传的新版本文件"),
+        "refused": _("未上传：%(reason)s"),
+        "uploaded": _("已上传"),
+        "network": _("网络错误，请重试"),
+        "dismiss": _("关闭"),
+        "partial": _("已上传 %(count)s 个文件，未上传的文件请按提示处理后重新选择。"),
+        "reload": _("刷新页面，查看已上传的材料"),
+        "dropped": _("%(count)s 个文件待上传"),
+    }
+    return {"kinds": kinds, "messages": {key: str(text) for key, text in messages.items()}}
 
 
 class MaterialFilterForm(forms.Form):

@@ -53,6 +53,11 @@ class Material(TimeStampedModel):
         on_delete=models.SET_NULL,
     )
     reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    reviewed_as_staff = models.BooleanField(
+        _("工作人员审核"),
+        default=False,
+        help_text=_("审核结论由组织部工作人员作出：区县联络员和督查指导员不能改变它，上传新版本后重新审核"),
+    )
     is_public = models.BooleanField(_("公开展示"), default=False, help_text=_("仅工作人员可设置，用于示范点展示页"))
     deleted_at = models.DateTimeField(_("删除时间"), null=True, blank=True, db_index=True)
     deleted_by = models.ForeignKey(

@@ -1,7 +1,13 @@
 """Who may upload to and review a site's archive (what they may see is the sites' data scope)."""
 
+from django.db.models import Q, QuerySet
+
 from accounts.choices import DataScope
 from accounts.roles import Role
+from sites.models import Site
+from sites.selectors import sites_visible_to
+
+from .choices import ReviewState
 
 
 def may_upload(user, site) -> bool:
@@ -12,11 +18,43 @@ def may_upload(user, site) -> bool:
     return user.has_role(Role.LEADER) and site.group_members.filter(user=user).exists()
 
 
+def is_staff_reviewer(user) -> bool:
+    """Reviews at the organization department's level: its decisions bind the district and instructor level."""
+    return user.has_perm("archives.change_material")
+
+
+def sites_reviewable_by(user) -> QuerySet[Site]:
+    """The sites whose materials `user` may review (DOMAIN.md §8), always within their data scope:
+    staff every site they see; district staff the sites in their region subtree; instructors the sites
+    assigned to them; a site's liaison that site."""
+    visible = sites_visible_to(user)
+    if is_staff_reviewer(user):
+        return visible
+    condition = Q(pk__in=Site.liaisons.through.objects.filter(user=user).values("site"))
+    condition |= Q(pk__in=Site.instructors.through.objects.filter(user=user).values("site"))
+    if user.has_role(Role.DISTRICT) and user.scope == DataScope.REGION and user.region_id:
+        condition |= Q(region__path__startswith=user.region.path)
+    return visible.filter(condition)
+
+
 def may_review(user, site) -> bool:
-    """Staff, the site's liaison and its instructor (DOMAIN.md §6)."""
-    if user.has_perm("archives.change_material"):
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return sites_reviewable_by(user).filter(pk=site.pk).exists()
+
+
+def may_reach_review(user) -> bool:
+    """Whether the review inbox is for this user at all (its menu entry): staff, district staff, instructors,
+    and anyone named a site's liaison or instructor. Which materials it holds is sites_reviewable_by's business."""
+    if is_staff_reviewer(user) or user.has_role(Role.DISTRICT, Role.INSTRUCTOR):
         return True
-    return site.instructors.filter(pk=user.pk).exists() or site.liaisons.filter(pk=user.pk).exists()
+    return sites_reviewable_by(user).exists()
+
+
+def decision_locked_for(user, material) -> bool:
+    """A staff decision stands against the lower level: once staff accepted or returned a material, district
+    staff and instructors may not change that decision (a new version starts a fresh review)."""
+    return material.state != ReviewState.SUBMITTED and material.reviewed_as_staff and not is_staff_reviewer(user)
 
 
 def is_archive_manager(user) -> bool:

@@ -2,13 +2,17 @@
 
 from dataclasses import dataclass
 
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 
+from accounts.choices import Domain
 from sites.selectors import sites_visible_to
-from standards.selectors import applicable_items
+from standards.models import Item
+from standards.selectors import applicable_items, programme_year, standards_for_year
 
 from .choices import ReviewState
 from .models import Material, MaterialVersion
+from .permissions import sites_reviewable_by
 
 
 def materials_visible_to(user) -> QuerySet[Material]:
@@ -23,6 +27,35 @@ def site_materials(user, site) -> QuerySet[Material]:
         .filter(site=site)
         .select_related("uploaded_by", "reviewed_by")
         .prefetch_related(Prefetch("versions", queryset=versions), "items")
+    )
+
+
+def pending_review_for(user) -> QuerySet[Material]:
+    """Materials waiting for a decision that `user` may take (see permissions.sites_reviewable_by)."""
+    return Material.objects.filter(
+        site__in=sites_reviewable_by(user).values("pk"), state=ReviewState.SUBMITTED, deleted_at__isnull=True
+    )
+
+
+def review_queue(user) -> QuerySet[Material]:
+    """The review inbox: pending materials, oldest first, with what each row shows."""
+    versions = MaterialVersion.objects.order_by("-number")
+    return (
+        pending_review_for(user)
+        .select_related("site", "site__region", "uploaded_by")
+        .prefetch_related(Prefetch("versions", queryset=versions), "items")
+        .order_by("created_at", "id")
+    )
+
+
+def review_row(user, pk: int) -> Material:
+    """One material as the inbox shows it, whatever its state now (the row after a decision)."""
+    versions = MaterialVersion.objects.order_by("-number")
+    return (
+        materials_visible_to(user)
+        .select_related("site", "site__region", "uploaded_by", "reviewed_by")
+        .prefetch_related(Prefetch("versions", queryset=versions), "items")
+        .get(pk=pk)
     )
 
 
@@ -123,3 +156,70 @@ def completeness(site, standard) -> Completeness:
         materials = list(by_code.get(item.code, {}).values())
         rows.append(ItemEvidence(item, evidence_state({m.state for m in materials}), materials))
     return Completeness(rows, standard)
+
+
+def evidence_codes_by_domain(domains) -> dict[str, set[str]]:
+    """Per domain, the item codes of this year's standard that apply to a site of that domain: what
+    `completeness` measures against, for many sites at once (two queries)."""
+    standards = standards_for_year(programme_year(), set(domains))
+    by_id = {standard.pk: standard for standard in standards.values() if standard is not None}
+    rows = list(Item.objects.filter(standard__in=list(by_id)).values_list("standard_id", "section__domain", "code"))
+    codes: dict[str, set[str]] = {}
+    for domain, standard in standards.items():
+        if standard is not None:
+            codes[domain] = {code for sid, scope, code in rows if sid == standard.pk and scope in ("", domain)}
+    return codes
+
+
+def evidence_percents(sites) -> dict[int, int | None]:
+    """Site id -> the share (%) of its applicable items with an accepted material, as `completeness(...).percent`
+    would say for each; None where no standard applies. Three queries for any number of sites."""
+    sites = list(sites)
+    if not sites:
+        return {}
+    codes = evidence_codes_by_domain({site.domain for site in sites})
+    accepted = set(
+        Material.items.through.objects.filter(
+            material__site__in=[site.pk for site in sites],
+            material__state=ReviewState.ACCEPTED,
+            material__deleted_at__isnull=True,
+        )
+        .values_list("material__site_id", "item__code")
+        .distinct()
+    )
+    percents = {}
+    for site in sites:
+        wanted = codes.get(site.domain)
+        if not wanted:
+            percents[site.pk] = None
+            continue
+        covered = sum(1 for code in wanted if (site.pk, code) in accepted)
+        percents[site.pk] = round(100 * covered / len(wanted))
+    return percents
+
+
+def with_evidence_counts(sites: QuerySet) -> QuerySet:
+    """Sites annotated with `evidence_accepted` (applicable items with an accepted material) and `evidence_total`
+    (applicable items; 0 where no standard applies): one subquery per domain, for filtering in the database."""
+    accepted_cases, total_cases = [], []
+    for domain, wanted in evidence_codes_by_domain(Domain.values).items():
+        if not wanted:
+            continue
+        covered = (
+            Material.items.through.objects.filter(
+                material__site=OuterRef("pk"),
+                material__state=ReviewState.ACCEPTED,
+                material__deleted_at__isnull=True,
+                item__code__in=sorted(wanted),
+            )
+            .order_by()
+            .values("material__site")
+            .annotate(n=Count("item__code", distinct=True))
+            .values("n")
+        )
+        accepted_cases.append(When(domain=domain, then=Coalesce(Subquery(covered), 0)))
+        total_cases.append(When(domain=domain, then=Value(len(wanted))))
+    return sites.annotate(
+        evidence_accepted=Case(*accepted_cases, default=Value(0), output_field=IntegerField()),
+        evidence_total=Case(*total_cases, default=Value(0), output_field=IntegerField()),
+    )

@@ -21,9 +21,12 @@ from core.services import audit_record, notify
 
 from .choices import ReviewState
 from .models import Material, MaterialVersion
+from .permissions import decision_locked_for, is_staff_reviewer
 from .validation import UploadRejected, validate
 
 RETENTION_DAYS_DEFAULT = 90
+# A new file is reviewed afresh, by any reviewer of the site: an earlier staff decision was about the old file.
+_FRESH_REVIEW = {"state": ReviewState.SUBMITTED, "review_reason": "", "reviewed_as_staff": False}
 logger = logging.getLogger(__name__)
 
 
@@ -123,9 +126,7 @@ def material_replace(*, material: Material, upload, by) -> MaterialVersion:
     """A new version; the material goes back to review. Raises UploadRejected for a refused file."""
     _ensure_not_deleted(material)
     version = _add_version(material, upload, getattr(upload, "name", "file"), by)
-    Material.objects.filter(pk=material.pk).update(
-        state=ReviewState.SUBMITTED, review_reason="", updated_at=timezone.now()
-    )
+    Material.objects.filter(pk=material.pk).update(**_FRESH_REVIEW, updated_at=timezone.now())
     audit_record(
         actor=by, action="material_replace", target=material, changes={"version": [version.number - 1, version.number]}
     )
@@ -156,37 +157,63 @@ def version_restore(*, version: MaterialVersion, by) -> MaterialVersion:
         with version.thumbnail.open("rb") as handle:
             copy.thumbnail.save("thumb.jpg", ContentFile(handle.read()), save=False)
     copy.save()
-    Material.objects.filter(pk=material.pk).update(state=ReviewState.SUBMITTED, review_reason="")
+    Material.objects.filter(pk=material.pk).update(**_FRESH_REVIEW, updated_at=timezone.now())
     audit_record(actor=by, action="version_restore", target=material, changes={"version": [version.number, number]})
     return copy
 
 
 @transaction.atomic
 def material_review(*, material: Material, by, accept: bool, reason: str = "") -> Material:
-    """Accept, or return with a reason the uploader sees (and is notified of)."""
+    """Accept, or return with a reason. The uploader is told either way (not when they decided themselves).
+
+    A decision taken by staff binds the lower level: district staff and instructors may not change it (they
+    review again once a new version is uploaded). Who decided, and at which level, is kept on the material
+    and in the audit trail."""
     _ensure_not_deleted(material)
+    if decision_locked_for(by, material):
+        raise ValidationError(
+            _("“%(title)s”已由组织部工作人员审核（%(state)s），区县联络员和督查指导员不能改变这一结论。")
+            % {"title": material.title, "state": material.get_state_display()}
+        )
     if not accept and not reason.strip():
         raise ValidationError(_("退回材料必须填写原因"))
-    before = material.state
+    before, before_level = material.state, material.reviewed_as_staff
     material.state = ReviewState.ACCEPTED if accept else ReviewState.RETURNED
     material.review_reason = "" if accept else reason.strip()
     material.reviewed_by, material.reviewed_at = by, timezone.now()
-    material.save(update_fields=["state", "review_reason", "reviewed_by", "reviewed_at", "updated_at"])
-    audit_record(
-        actor=by,
-        action="material_review",
-        target=material,
-        changes={"state": [before, material.state]},
-        reason=material.review_reason,
+    material.reviewed_as_staff = is_staff_reviewer(by)
+    material.save(
+        update_fields=["state", "review_reason", "reviewed_by", "reviewed_at", "reviewed_as_staff", "updated_at"]
     )
-    if not accept:
-        notify(
-            recipient=material.uploaded_by,
-            title=_("材料被退回：%(title)s") % {"title": material.title},
-            body=material.review_reason,
-            url=material.site.get_absolute_url() + "#materials",
-        )
+    changes = {"state": [before, material.state]}
+    if before_level != material.reviewed_as_staff:
+        changes["reviewed_as_staff"] = [before_level, material.reviewed_as_staff]
+    audit_record(actor=by, action="material_review", target=material, changes=changes, reason=material.review_reason)
+    words = {"site": material.site.name, "title": material.title}
+    notify(
+        recipient=material.uploaded_by,
+        actor=by,
+        title=(_("%(site)s的材料“%(title)s”已通过") if accept else _("%(site)s的材料“%(title)s”被退回")) % words,
+        body=material.review_reason,
+        url=material.get_absolute_url(),
+    )
     return material
+
+
+@transaction.atomic
+def materials_accept(*, materials, by) -> tuple[list[Material], list[tuple[Material, str]]]:
+    """Accept several materials at once (the review inbox's bulk action): each is one decision of its own,
+    in the audit trail and notified like material_review; those that may not be accepted are reported."""
+    accepted, refused = [], []
+    for material in materials:
+        try:
+            with transaction.atomic():
+                material_review(material=material, by=by, accept=True)
+        except ValidationError as error:
+            refused.append((material, error.messages[0]))
+        else:
+            accepted.append(material)
+    return accepted, refused
 
 
 @transaction.atomic

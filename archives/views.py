@@ -2,9 +2,11 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -16,13 +18,24 @@ from sites.selectors import sites_visible_to
 from standards.selectors import applicable_items, current_evaluation_standard, published_years, standard_for_year
 
 from . import services
-from .forms import MaterialFilterForm, ReplaceForm, ReviewForm, UploadForm
+from .filters import ReviewInboxFilter
+from .forms import MaterialFilterForm, ReplaceForm, ReviewForm, UploadForm, upload_rules
 from .models import Ledger, MaterialVersion
-from .permissions import is_archive_manager, may_build_ledger, may_review, may_upload
+from .permissions import (
+    decision_locked_for,
+    is_archive_manager,
+    may_build_ledger,
+    may_reach_review,
+    may_review,
+    may_upload,
+)
 from .selectors import (
     completeness,
     ledgers_visible_to,
     materials_visible_to,
+    pending_review_for,
+    review_queue,
+    review_row,
     site_materials,
     trash_of,
     versions_visible_to,
@@ -38,6 +51,7 @@ KIND_GROUPS = {
     "office": ["docx", "xlsx", "pptx"],
     "mp4": ["mp4"],
 }
+INBOX_PAGE_SIZE = 25
 
 
 def _site(request, site_id):
@@ -81,8 +95,10 @@ def site_archive(request, site_id):
     )
     titles = {item.code: item.title for item in applicable_items(measured, site.domain)} if measured else {}
     by_item = request.GET.get("group") == "item"
+    can_review = may_review(request.user, site)
     groups = {}
     for material in materials.order_by("category", "-created_at"):
+        material.review_locked = decision_locked_for(request.user, material)
         if by_item:  # by code: the same item across versions is one group (see selectors.completeness)
             keys = [f"{item.code} {titles.get(item.code, item.title)}" for item in material.items.all()]
             keys = keys or [_("未关联评分项")]
@@ -100,7 +116,8 @@ def site_archive(request, site_id):
             "groups": groups,
             "filters": filters,
             "upload_form": UploadForm(item_choices=item_choices) if may_upload(request.user, site) else None,
-            "can_review": may_review(request.user, site),
+            "upload_rules": upload_rules(),
+            "can_review": can_review,
             "can_manage_trash": is_archive_manager(request.user),
             "completeness": completeness(site, measured) if measured else None,
             "standard": measured,
@@ -168,27 +185,93 @@ def upload(request, site_id):
     return redirect("archives:site", site_id=site.pk)
 
 
+def _next_url(request) -> str:
+    """Where a form posted from another page (the review inbox) sends the user back, if it is ours."""
+    url = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    return url if url and safe else ""
+
+
+def _decided(material) -> str:
+    # The state's label already says 已…: "“方案”已通过。"
+    return _("“%(title)s”%(state)s。") % {"title": material.title, "state": material.get_state_display()}
+
+
 @require_POST
 @require_permission(VIEW)
 def review(request, pk):
+    """Accept or return one material: from its site's archive page, or in place in the review inbox (htmx),
+    or from the inbox without JavaScript (back to the inbox)."""
     material = _material(request, pk)
     if not may_review(request.user, material.site):
         raise PermissionDenied
     form = ReviewForm(request.POST)
+    error = done = ""
     if form.is_valid():
         try:
             accept = form.cleaned_data["decision"] == "accept"
             services.material_review(
                 material=material, by=request.user, accept=accept, reason=form.cleaned_data["reason"]
             )
-        except ValidationError as error:
-            messages.error(request, error.messages[0])
+        except ValidationError as refusal:
+            error = refusal.messages[0]
         else:
-            messages.success(
-                request,
-                _("“%(title)s”已%(state)s。") % {"title": material.title, "state": material.get_state_display()},
-            )
-    return redirect(f"{reverse('archives:site', args=[material.site_id])}#material-{material.pk}")
+            done = _decided(material)
+    else:
+        error = _("请选择通过或退回")
+    if is_htmx(request):
+        row = review_row(request.user, material.pk)
+        row.review_locked = decision_locked_for(request.user, row)
+        context = {"material": row, "error": error, "done": done, "next": _next_url(request)}
+        return render(request, "archives/review_inbox.html#inbox_row", context)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, done)
+    return redirect(_next_url(request) or material.get_absolute_url())
+
+
+@require_permission(VIEW)
+def review_inbox(request):
+    """待审材料: every pending material the user may review, oldest first, to decide in place."""
+    if not may_reach_review(request.user):
+        raise PermissionDenied
+    filterset = ReviewInboxFilter(request.GET, queryset=review_queue(request.user), request=request)
+    page = Paginator(filterset.qs, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+    for material in page.object_list:
+        material.review_locked = False  # pending: no decision to protect yet
+    return render(
+        request,
+        "archives/review_inbox.html",
+        {
+            "filter": filterset,
+            "page_obj": page,
+            "next": request.get_full_path(),
+            "breadcrumbs": [(_("材料审核"), None)],
+        },
+    )
+
+
+@require_POST
+@require_permission(VIEW)
+def review_bulk(request):
+    """Accept the ticked materials of the inbox at once (each one still a decision of its own)."""
+    if not may_reach_review(request.user):
+        raise PermissionDenied
+    ids = [int(value) for value in request.POST.getlist("materials") if value.isdigit()]
+    chosen = list(pending_review_for(request.user).filter(pk__in=ids).select_related("site", "uploaded_by"))
+    if not ids:
+        messages.error(request, _("请先勾选要通过的材料。"))
+    else:
+        accepted, refused = services.materials_accept(materials=chosen, by=request.user)
+        if accepted:
+            messages.success(request, _("已通过 %(count)s 份材料。") % {"count": len(accepted)})
+        for _refused_material, reason in refused:
+            messages.error(request, reason)
+        if len(chosen) < len(set(ids)):
+            gone = len(set(ids)) - len(chosen)
+            messages.warning(request, _("%(count)s 份材料已不在待审列表中（可能已被他人审核）。") % {"count": gone})
+    return redirect(_next_url(request) or reverse("archives:review_inbox"))
 
 
 @require_POST
@@ -205,6 +288,10 @@ def replace(request, pk):
             messages.error(request, _("未上传：%(reason)s") % {"reason": getattr(error, "messages", [str(error)])[0]})
         else:
             messages.success(request, _("已上传第 %(number)s 版，等待审核。") % {"number": version.number})
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
     return redirect(f"{reverse('archives:site', args=[material.site_id])}#material-{material.pk}")
 
 
@@ -251,6 +338,7 @@ def gallery(request, site_id):
         {
             "site": site,
             "photos": photos,
+            "can_upload": may_upload(request.user, site),
             "breadcrumbs": _crumbs(site, (_("照片"), None)),
         },
     )

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -78,7 +79,8 @@ class JobHeartbeat(models.Model):
 
 
 class Notification(models.Model):
-    """站内通知: a message to one user (a material returned, a task due…), read or not."""
+    """站内通知: a message to one user about one object (a material returned, a task due…), naming it and
+    linking to it; read once the user opens it (or marks all read)."""
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("接收人"), related_name="notifications", on_delete=models.CASCADE
@@ -97,3 +99,7 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+    def get_absolute_url(self):
+        # Through the view that marks it read, then on to the object.
+        return reverse("core:notification_open", args=[self.pk])

@@ -23,6 +23,8 @@ class NavItem:
     # "manage": listed under the header's 管理 menu rather than in the bar, so the bar fits on one line
     # (in English too) however many registers and settings pages the apps add.
     group: str = ""
+    # A count shown beside the label (work waiting for the user): user -> int, run when the menu is drawn.
+    badge: Callable | None = None
 
     def visible_to(self, user) -> bool:
         if not user.is_authenticated:

@@ -47,10 +47,24 @@ def heartbeat_record(*, source: str, heartbeat_id: int | None = None) -> JobHear
     return JobHeartbeat.objects.create(source=source, ran_at=now, worker=worker)
 
 
-def notify(*, recipient, title: str, body: str = "", url: str = ""):
-    """Leave an in-app message for `recipient` (nobody, quietly, when there is no one to tell)."""
+def notify(*, recipient, title: str, body: str = "", url: str = "", actor=None):
+    """Leave an in-app message for `recipient` about what `actor` did. Nobody is told of their own act, and
+    nobody, quietly, when there is no one to tell. `url` should lead to the very object (a page's anchor)."""
     from .models import Notification
 
-    if recipient is None:
+    if recipient is None or (actor is not None and getattr(actor, "pk", None) == recipient.pk):
         return None
     return Notification.objects.create(recipient=recipient, title=title[:200], body=body, url=url[:500])
+
+
+@transaction.atomic
+def notification_open(*, notification) -> str:
+    """Mark one notification read (the user opened it); returns where it leads."""
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification.url
+
+
+def notifications_mark_all_read(*, user) -> int:
+    return user.notifications.filter(read_at__isnull=True).update(read_at=timezone.now())

@@ -4,8 +4,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -28,10 +28,33 @@ def healthz(request):
 
 @login_required
 def notifications(request):
-    """The user's in-app messages, newest first; opening the page marks them read."""
+    """The user's in-app messages, newest first. Each is marked read when the user opens it (or all at once with
+    the button): only looking at the list does not, so nothing is lost by a glance."""
     items = list(request.user.notifications.all()[:100])
-    request.user.notifications.filter(read_at__isnull=True).update(read_at=timezone.now())
-    return render(request, "core/notifications.html", {"items": items, "breadcrumbs": [(_("通知"), None)]})
+    unread = sum(1 for note in items if note.read_at is None)
+    return render(
+        request,
+        "core/notifications.html",
+        {"items": items, "unread": unread, "breadcrumbs": [(_("通知"), None)]},
+    )
+
+
+@login_required
+def notification_open(request, pk: int):
+    """Mark the notification read and go to what it is about."""
+    note = get_object_or_404(request.user.notifications, pk=pk)
+    url = services.notification_open(notification=note)
+    ours = url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    return redirect(url if url and ours else "core:notifications")
+
+
+@require_POST
+@login_required
+def notifications_read(request):
+    count = services.notifications_mark_all_read(user=request.user)
+    if count:
+        messages.success(request, _("已将 %(count)s 条通知标为已读。") % {"count": count})
+    return redirect("core:notifications")
 
 
 @require_permission("core.view_jobheartbeat")

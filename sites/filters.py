@@ -1,8 +1,10 @@
 """The site list's filters, shared by the page and its Excel export (so the export is exactly the list)."""
 
 import django_filters
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Domain
@@ -20,6 +22,19 @@ def _regions(request):
 
 def _instructors(request):
     return get_user_model().objects.filter(groups__name="instructor").order_by("full_name")
+
+
+def contributed_filters(request) -> dict:
+    """Filters that apps above sites add to the list, which sites cannot import: an app declares
+    `site_filters = {"name": "dotted.path.to.factory"}` on its AppConfig (as it declares its menu items); the
+    factory takes the request and returns a django-filter Filter, or None for a user who may not use it."""
+    found = {}
+    for config in apps.get_app_configs():
+        for name, path in getattr(config, "site_filters", {}).items():
+            made = import_string(path)(request)
+            if made is not None:
+                found[name] = made
+    return found
 
 
 class SiteFilter(BootstrapFilterSet):
@@ -71,6 +86,12 @@ class SiteFilter(BootstrapFilterSet):
     class Meta:
         model = Site
         fields = ["q", "domain", "region", "state", "level", "year", "batch", "zone", "instructor"]
+
+    def __init__(self, *args, request=None, **kwargs):
+        extra = contributed_filters(request)
+        if extra:  # this instance's filters only; the class keeps its own
+            self.base_filters = {**type(self).base_filters, **extra}
+        super().__init__(*args, request=request, **kwargs)
 
     def filter_keyword(self, queryset, name, value):
         return queryset.filter(

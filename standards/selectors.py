@@ -35,15 +35,27 @@ def standard_for_year(year: int, domain: str | None = None) -> Standard | None:
     one. Never a later year's: publishing next year's copy in advance changes nothing for this year. (An
     evaluation round measures against the version it froze when it opened, whatever this says later.)
     """
-    candidates = (
-        Standard.objects.filter(purpose=StandardPurpose.EVALUATION, year__lte=year)
-        .exclude(status=StandardStatus.DRAFT)
-        .order_by("-year", "-id")
-    )
-    for standard in candidates[:20]:
+    for standard in _candidates(year):
         if domain is None or domain in standard.applicable_domains:
             return standard
     return None
+
+
+def standards_for_year(year: int, domains) -> dict[str, Standard | None]:
+    """standard_for_year for several domains with one query (the rows of a list page)."""
+    candidates = list(_candidates(year))
+    return {
+        domain: next((standard for standard in candidates if domain in standard.applicable_domains), None)
+        for domain in domains
+    }
+
+
+def _candidates(year: int) -> QuerySet[Standard]:
+    return (
+        Standard.objects.filter(purpose=StandardPurpose.EVALUATION, year__lte=year)
+        .exclude(status=StandardStatus.DRAFT)
+        .order_by("-year", "-id")[:20]
+    )
 
 
 def published_years() -> list[int]:

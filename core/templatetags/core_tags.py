@@ -57,3 +57,12 @@ def simple_markdown(text: str) -> str:
     if paragraph:
         blocks.append("<p>" + "<br>".join(paragraph) + "</p>")
     return mark_safe("".join(blocks))  # noqa: S308 - every piece was escaped above
+
+
+@register.simple_tag(takes_context=True)
+def nav_badge(context, item) -> int:
+    """The count a menu item shows beside its label (core.navigation.NavItem.badge), or 0."""
+    request = context.get("request")
+    if item.badge is None or request is None:
+        return 0
+    return item.badge(request.user)

@@ -11,6 +11,15 @@
     }
   });
 
+  // <input type="checkbox" data-check-all="name">: ticks or clears every checkbox of that name (select the page).
+  document.addEventListener("change", function (event) {
+    var name = event.target.dataset && event.target.dataset.checkAll;
+    if (!name) { return; }
+    document.querySelectorAll("input[type=checkbox][name='" + name + "']").forEach(function (box) {
+      box.checked = event.target.checked;
+    });
+  });
+
   // htmx asks for confirmation the same way (hx-confirm uses the browser dialog already); here we only make
   // sure a failed htmx request tells the user instead of failing silently.
   document.body.addEventListener("htmx:responseError", function (event) {

@@ -173,3 +173,26 @@ def test_an_unreachable_queue_does_not_fail_the_upload_and_the_sweeper_catches_u
     assert tasks.process_pending_images() == 1
     version.refresh_from_db()
     assert version.processed and version.thumbnail
+
+
+def test_acceptance_and_return_notify_the_uploader_naming_the_site_and_linking_to_the_material(site, cast):
+    material = services.material_upload(
+        site=site, by=cast.leader, category="other", year=2026, files=[upload("方案.pdf", samples.pdf_bytes())]
+    ).materials[0]
+    services.material_review(material=material, by=cast.instructor, accept=True)
+    accepted = Notification.objects.get(recipient=cast.leader)
+    assert accepted.title == "甲村示范点的材料“方案”已通过"
+    assert accepted.url == f"/archives/sites/{site.pk}/#material-{material.pk}"
+    services.material_review(material=material, by=cast.staff, accept=False, reason="缺少盖章页")
+    returned = Notification.objects.filter(recipient=cast.leader).first()  # newest first
+    assert returned.title == "甲村示范点的材料“方案”被退回" and returned.body == "缺少盖章页"
+    assert returned.url == accepted.url
+
+
+def test_a_reviewer_is_not_notified_of_their_own_upload(site, cast):
+    material = services.material_upload(
+        site=site, by=cast.staff, category="other", year=2026, files=[upload("方案.pdf", samples.pdf_bytes())]
+    ).materials[0]
+    services.material_review(material=material, by=cast.staff, accept=False, reason="自己退回")
+    services.material_review(material=material, by=cast.staff, accept=True)
+    assert not Notification.objects.exists()

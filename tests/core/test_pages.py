@@ -82,14 +82,16 @@ def test_home_query_count_is_constant_as_organizations_grow(client, cast, city):
     assert queries_for(client, "/") == baseline
 
 
-def test_notifications_show_in_the_bell_and_are_marked_read(client, cast):
+def test_notifications_show_in_the_bell_and_are_read_one_by_one(client, cast):
     from core.services import notify
 
-    notify(recipient=cast.leader, title="材料被退回：方案", body="缺少盖章页", url="/sites/")
+    note = notify(recipient=cast.leader, title="材料被退回：方案", body="缺少盖章页", url="/sites/")
     client.force_login(cast.leader)
     assert 'class="badge badge-gold">1<' in client.get("/").content.decode()
     html = client.get("/notifications/").content.decode()
     assert "材料被退回：方案" in html and "缺少盖章页" in html
+    assert 'class="badge badge-gold">1<' in client.get("/").content.decode()  # looking is not reading
+    assert client.get(f"/notifications/{note.pk}/")["Location"] == "/sites/"
     assert 'class="badge badge-gold">1<' not in client.get("/").content.decode()
     client.force_login(cast.staff)
     assert "材料被退回：方案" not in client.get("/notifications/").content.decode()

@@ -47,9 +47,14 @@ def test_materials_from_upload_to_ledger(
     leader.wait_for_function("document.querySelectorAll('[data-upload-list] .text-success').length === 2")
     assert "未上传：不支持的文件类型" in leader.locator("[data-upload-list] li", has_text="伪装照片.jpg").inner_text()
     shot(leader, "uploading")
-    leader.wait_for_selector("text=活动照片.jpg >> nth=0")  # the page reloads with the new materials
+    # A refusal stays until the user has read it: no reload; the accepted files show when they ask.
+    leader.wait_for_timeout(1500)
+    assert leader.locator("[data-upload-list] [data-refusal]", has_text="伪装照片.jpg").count() == 1
+    with leader.expect_navigation():
+        leader.click("button:has-text('刷新页面，查看已上传的材料')")
     leader.wait_for_load_state("networkidle")
     assert leader.locator(".card", has_text="创建工作方案.pdf").count() >= 1
+    assert leader.locator("[data-upload-list] li").count() == 0
     shot(leader, "uploaded")
 
     staff = page_factory()
