@@ -10,7 +10,6 @@ rows lazily in read-only mode, so the whole iteration is inside the guard, not o
 import re
 import time
 import uuid
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,8 +20,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
-from openpyxl import load_workbook
+
+from core.xlsx import cell_text, open_workbook
 
 from .choices import DataScope
 from .models import LABEL_SEPARATOR, PartyOrganization, Region, User
@@ -45,19 +44,14 @@ COLUMNS = [
 ]
 REQUIRED = ["用户名", "姓名", "角色"]
 MAX_ROWS = 2000
-MAX_UNPACKED_BYTES = 50 * 1024 * 1024
 TOKEN_MAX_AGE = 3600
 SALT = "accounts.user_import"
 # "临江区 · 石门镇 · 杨柳村", "临江区/石门镇/杨柳村", "临江区-石门镇-杨柳村", "临江区·石门镇·杨柳村" all name one place.
 PATH_SEPARATORS = re.compile(r"\s*[/／\\\-－—·•・>＞]\s*|\s+")
-FORBIDDEN_XML = (b"<!DOCTYPE", b"<!ENTITY")
-XML_DECLARATION_REFUSED = gettext_noop(
-    "文件包含不允许的 XML 声明（DOCTYPE 或实体），请在 Excel 中“另存为”新的 .xlsx 文件后再上传"
-)
 
 
-class UnreadableFile(Exception):
-    """The upload cannot be read; the message says why, in Chinese."""
+class UnreadableFile(ValidationError):
+    """The upload cannot be used as it is (a missing column, too many rows); the message says why, in Chinese."""
 
 
 @dataclass
@@ -131,45 +125,10 @@ def discard(token: str, manager) -> None:
         path.unlink(missing_ok=True)
 
 
-def _check_package(path) -> None:
-    """An .xlsx is a ZIP of XML parts: refuse what is not one, what unpacks to a bomb, and DTDs/entities."""
-    try:
-        package = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as error:
-        raise UnreadableFile(
-            _("无法读取文件，请确认是 .xlsx 格式的 Excel 文件（不是 .xls、CSV 或改了扩展名的文件）")
-        ) from error
-    with package:
-        members = package.infolist()
-        if sum(member.file_size for member in members) > MAX_UNPACKED_BYTES:
-            raise UnreadableFile(_("文件解压后过大，请确认只包含用户名单"))
-        for member in members:
-            if not member.filename.endswith((".xml", ".rels", ".vml")):
-                continue
-            with package.open(member) as part:
-                tail = b""
-                while chunk := part.read(64 * 1024):
-                    window = tail + chunk
-                    if any(marker in window for marker in FORBIDDEN_XML):
-                        raise UnreadableFile(_(XML_DECLARATION_REFUSED))
-                    tail = window[-16:]
-
-
-def _text(value) -> str:
-    """A cell as text: Excel stores 13800000000 typed into a cell as the number 13800000000.0."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def _read_rows(path) -> list[ImportRow]:
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    try:
-        sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header = [_text(value) for value in next(rows, ())]
+    with open_workbook(path) as workbook:  # core.xlsx: refused packages and failures while reading are one message
+        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        header = [cell_text(value) for value in next(rows, ())]
         missing = [label for label in REQUIRED if label not in header]
         if missing:
             raise UnreadableFile(_("表头缺少列：%(columns)s（请使用下载的模板）") % {"columns": "、".join(missing)})
@@ -178,25 +137,20 @@ def _read_rows(path) -> list[ImportRow]:
         for number, values in enumerate(rows, start=2):
             if number > MAX_ROWS * 5:  # even blank (formatted) rows cost time to read
                 raise UnreadableFile(too_many)
-            if not values or all(_text(value) == "" for value in values):
+            if not values or all(cell_text(value) == "" for value in values):
                 continue
             if number > MAX_ROWS + 1:
                 raise UnreadableFile(too_many)
-            cells = {label: _text(values[i]) if i < len(values) else "" for i, label in enumerate(header) if label}
+            cells = {label: cell_text(values[i]) if i < len(values) else "" for i, label in enumerate(header) if label}
             parsed.append(ImportRow(number, cells))
         return parsed
-    finally:
-        workbook.close()
 
 
 def read_users(path, manager) -> ImportPreview:
     try:
-        _check_package(path)
         rows = _read_rows(path)
-    except UnreadableFile as error:
-        return ImportPreview([], [str(error)])
-    except Exception:  # openpyxl and the XML parsers raise many kinds for a damaged or hostile file
-        return ImportPreview([], [_("无法读取文件，请确认是用下载的模板填写的 .xlsx 格式 Excel 文件")])
+    except ValidationError as error:  # UnreadableFile, or core.xlsx's UnreadableWorkbook
+        return ImportPreview([], error.messages)
     if not rows:
         return ImportPreview([], [_("表格中没有用户（第一行是表头，从第二行起每行一个用户）")])
     _check(rows, manager)

@@ -6,12 +6,9 @@ itself turns any string starting with "=" into a live formula. Every cell writte
 such text as plain text: stored as a string, with Excel's "quote prefix" so that editing the cell does not
 turn it into a formula either. The visible text is unchanged.
 
-Uploaded workbooks are checked before they are opened (`upload_problem`).
+Reading uploaded workbooks is core/xlsx.py's job.
 """
 
-import zipfile
-
-from django.utils.translation import gettext_lazy as _
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -92,45 +89,3 @@ def choice_list(workbook, sheet, *, column: int, options, title: str, first_row:
     rule.add(f"{target}{first_row}:{target}{last_row}")
     sheet.add_data_validation(rule)
     return rule
-
-
-# --- Reading uploaded workbooks ---------------------------------------------------------------------------
-
-MAX_UNPACKED_BYTES = 50 * 1024 * 1024
-_FORBIDDEN_XML = (b"<!doctype", b"<!entity")
-NOT_A_WORKBOOK = _("无法读取文件，请确认是 .xlsx 格式的 Excel 文件")
-TOO_LARGE = _("文件解压后过大，请确认是正常的 Excel 文件，或分批导入")
-FORBIDDEN_XML = _("文件中含有不允许的 XML 声明（DOCTYPE 或实体），请用 Excel 另存为新的 .xlsx 文件后再上传")
-
-
-def upload_problem(file) -> str | None:
-    """Why an uploaded .xlsx must not be opened, in Chinese, or None.
-
-    Checked before openpyxl sees it: not a zip archive; unpacking to more than MAX_UNPACKED_BYTES (a "zip
-    bomb"); or an XML part declaring a DOCTYPE or entities, which no spreadsheet program writes and which
-    is how XML entity attacks begin (openpyxl refuses them through defusedxml, late and with an English
-    error; this says it first). Readers must still catch every exception while reading: see sites.imports.
-    """
-    try:
-        if hasattr(file, "seek"):
-            file.seek(0)
-        with zipfile.ZipFile(file) as archive:
-            members = archive.infolist()
-            if sum(member.file_size for member in members) > MAX_UNPACKED_BYTES:
-                return str(TOO_LARGE)
-            for member in members:
-                if not member.filename.endswith((".xml", ".rels", ".vml")):
-                    continue
-                with archive.open(member) as part:
-                    tail = b""
-                    while chunk := part.read(64 * 1024):
-                        window = (tail + chunk).lower().replace(b"\x00", b"")
-                        if any(marker in window for marker in _FORBIDDEN_XML):
-                            return str(FORBIDDEN_XML)
-                        tail = chunk[-32:]
-    except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, NotImplementedError, EOFError):
-        return str(NOT_A_WORKBOOK)
-    finally:
-        if hasattr(file, "seek"):
-            file.seek(0)
-    return None

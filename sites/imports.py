@@ -9,36 +9,30 @@ Reading never fails with a server error: a file that is not a workbook, declares
 or breaks while its rows are read (openpyxl reads rows lazily in read-only mode) becomes a message.
 """
 
-import logging
 import re
 import time
 import unicodedata
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 
 from django.conf import settings
 from django.core import signing
-from openpyxl import load_workbook
 
 from accounts.choices import Domain
 from accounts.models import LABEL_SEPARATOR, PartyOrganization, Region
 from accounts.selectors import organizations_visible_to
 from accounts.validators import INVALID_PHONE, is_phone
-from core import excel
+from core.xlsx import UnreadableWorkbook, cell_text, open_workbook
 
 from .choices import SiteLevel, SiteState
 from .exports import IMPORT_COLUMNS, PHONE_COLUMNS
 from .models import Site
 
-logger = logging.getLogger(__name__)
-
 MAX_ROWS = 5000
 TOKEN_MAX_AGE = 3600
 SALT = "sites.import"
-UNREADABLE = "无法读取文件，请确认是 .xlsx 格式的 Excel 文件（可用 Excel 打开后另存为 .xlsx 再上传）"
 # A region path as people type it: "临江区 · 石门镇 · 杨柳村", "临江区/石门镇/杨柳村", "临江区-石门镇-杨柳村",
 # full-width or not (NFKC makes "／" "/" and "－" "-"), or spaces between the names.
 PATH_SEPARATORS = re.compile(r"[·・•/\\\-–—]+|\s+")
@@ -145,46 +139,29 @@ def purge_stale_previews(max_age: int = TOKEN_MAX_AGE) -> int:
 # --- Reading --------------------------------------------------------------------------------------------
 
 
-def _text(value) -> str:
-    """A cell as text: a number typed into a cell (a phone, a year) comes back as a float or int."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, datetime | date):
-        return value.strftime("%Y-%m-%d")
-    return str(value).strip()
-
-
 def _read_rows(file) -> tuple[list[str], list[ImportRow], str]:
-    """The header and the non-empty rows of the first sheet, or an error. Raises whatever openpyxl raises."""
-    workbook = load_workbook(file, read_only=True, data_only=True)
-    try:
+    """The header and the non-empty rows of the first sheet, or an error; UnreadableWorkbook for a file that
+    cannot be read (core.xlsx: checked before opening, and any failure while the rows are iterated)."""
+    with open_workbook(file) as workbook:
         rows = workbook.worksheets[0].iter_rows(values_only=True)
-        header = [_text(v) for v in next(rows, ())]
+        header = [cell_text(v) for v in next(rows, ())]
         parsed = []
         for number, values in enumerate(rows, start=2):
             if number > MAX_ROWS + 1:
                 return header, [], f"超过 {MAX_ROWS} 行，请分批导入"
             if not values or all(v in (None, "") for v in values):
                 continue
-            cells = {label: _text(values[i]) if i < len(values) else "" for i, label in enumerate(header) if label}
+            cells = {label: cell_text(values[i]) if i < len(values) else "" for i, label in enumerate(header) if label}
             parsed.append(ImportRow(number, cells))
         return header, parsed, ""
-    finally:
-        workbook.close()
 
 
 def read_sites(file, user) -> ImportPreview:
     """Read and check an import workbook for `user` (whose data scope bounds the organizations)."""
-    problem = excel.upload_problem(file)
-    if problem:
-        return ImportPreview([], [problem])
     try:
         header, parsed, error = _read_rows(file)
-    except Exception:  # anything openpyxl or the XML parser raises, also while iterating rows lazily
-        logger.info("Unreadable site import", exc_info=True)
-        return ImportPreview([], [UNREADABLE])
+    except UnreadableWorkbook as error:
+        return ImportPreview([], error.messages)
     if error:
         return ImportPreview([], [error])
     required = [label for label, _w in IMPORT_COLUMNS if label not in ("所在区划", "状态")]

@@ -249,10 +249,10 @@ BROKEN_ROWS = (
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda: b"this is not a workbook", "无法读取文件"),
-        (lambda: b"PK\x03\x04garbage", "无法读取文件"),
+        (lambda: b"this is not a workbook", "文件无法读取"),
+        (lambda: b"PK\x03\x04garbage", "文件无法读取"),
         (lambda: _rewritten(workbook_bytes([row("x")]), "xl/worksheets/sheet1.xml", BILLION_LAUGHS), "DOCTYPE"),
-        (lambda: _rewritten(workbook_bytes([row("x")]), "xl/worksheets/sheet1.xml", BROKEN_ROWS), "无法读取文件"),
+        (lambda: _rewritten(workbook_bytes([row("x")]), "xl/worksheets/sheet1.xml", BROKEN_ROWS), "文件无法读取"),
         (lambda: workbook_bytes([row("x")], header=["姓名", "手机号"]), "表头缺少列：用户名、角色"),
         (lambda: workbook_bytes([]), "表格中没有用户"),
     ],

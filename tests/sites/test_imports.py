@@ -240,9 +240,9 @@ def test_unreadable_files_get_a_chinese_message_never_a_server_error(client, cas
     # Broken far down the sheet: openpyxl opens it, then fails while reading rows lazily (read-only mode).
     broken = _with_sheet_xml(lambda xml: xml.replace(b'<row r="50"', b'<row r="50"><c><<<', 1))
     cases = {
-        b"not a workbook at all": "无法读取文件",
+        b"not a workbook at all": "文件无法读取",
         doctype: "不允许的 XML 声明（DOCTYPE 或实体）",
-        broken: "无法读取文件",
+        broken: "文件无法读取",
         workbook_bytes([["甲"]], header=["随便"]): "表头缺少列",
     }
     for content, message in cases.items():
