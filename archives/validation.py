@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from PIL import Image
 
+from core.images import size_problem
+
 MB = 1024 * 1024
 
 
@@ -63,7 +65,6 @@ OFFICE_PARTS = {"docx": "word/", "xlsx": "xl/", "pptx": "ppt/"}
 ZIP_MAX_ENTRIES = 5000
 ZIP_MAX_EXPANDED = 500 * MB
 ZIP_MAX_RATIO = 200
-IMAGE_MAX_PIXELS = 80_000_000  # a 10,000 × 8,000 photo; anything larger is treated as a bomb
 
 
 def max_bytes(kind: str) -> int:
@@ -142,11 +143,13 @@ def _office_kind(upload) -> str | None:
 
 
 def _check_image(upload) -> None:
-    # Pillow reads only the header on open, so the pixel count is known before anything is decoded.
+    # Pillow reads only the header on open, so the pixel count is known before anything is decoded; the limits
+    # (core.images) are those the photo processing job can decode within its memory bound.
     try:
         with Image.open(upload) as image:
-            if image.width * image.height > IMAGE_MAX_PIXELS:
-                raise UploadRejected("图片像素过大，疑似解压炸弹，已拒绝")
+            problem = size_problem(image)
+            if problem:
+                raise UploadRejected(problem)
             image.verify()
     except Image.DecompressionBombError as error:
         raise UploadRejected("图片像素过大，疑似解压炸弹，已拒绝") from error

@@ -82,3 +82,19 @@ def zip_bomb_docx() -> bytes:
         archive.writestr("[Content_Types].xml", CONTENT_TYPES)
         archive.writestr("word/document.xml", b"\x00" * (50 * 1024 * 1024))
     return buffer.getvalue()
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A well-formed PNG (valid chunks and checksums) whose header claims width × height pixels."""
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 100))
+        + chunk(b"IEND", b"")
+    )
+

@@ -66,3 +66,15 @@ def test_oversized_file_is_refused_with_the_limit(settings):
     with pytest.raises(UploadRejected, match="PDF 文档不能超过 1 MB"):
         validate(BytesIO(big), size=len(big))
     assert validate(BytesIO(samples.pdf_bytes()), size=100).code == "pdf"
+
+
+def test_an_80_megapixel_png_of_a_few_hundred_kb_is_refused_as_a_bomb():
+    with pytest.raises(UploadRejected, match="图片像素过大"):
+        validate(BytesIO(samples.png_claiming(10_000, 8_000)))
+
+
+def test_a_png_too_large_to_decode_within_the_memory_bound_is_refused_but_a_jpeg_of_that_size_is_not():
+    with pytest.raises(UploadRejected, match="PNG、WebP 等图片不能超过 2500 万像素"):
+        validate(BytesIO(samples.png_claiming(6_000, 5_000)))  # 30 MP: fine as a JPEG, decoded at half scale
+    assert validate(BytesIO(samples.png_claiming(5_000, 4_000))).code == "png"
+
