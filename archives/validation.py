@@ -2,13 +2,15 @@
 
 Pure functions over a file object: the type is recognised from its first bytes, images are opened with
 Pillow (decompression bombs refused), Office files are inspected as ZIP archives (entry count, expanded
-size and compression ratio capped). Every refusal carries a reason in Chinese for the uploader.
+size and compression ratio capped, macros refused). Every refusal carries a reason in Chinese for the uploader.
 """
 
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from PIL import Image
 
 from core.images import size_problem
@@ -65,6 +67,7 @@ OFFICE_PARTS = {"docx": "word/", "xlsx": "xl/", "pptx": "ppt/"}
 ZIP_MAX_ENTRIES = 5000
 ZIP_MAX_EXPANDED = 500 * MB
 ZIP_MAX_RATIO = 200
+CONTENT_TYPES_MAX = 1 * MB  # [Content_Types].xml of a real document is a few KB
 
 
 def max_bytes(kind: str) -> int:
@@ -138,8 +141,32 @@ def _office_kind(upload) -> str | None:
         return None
     for code, folder in OFFICE_PARTS.items():
         if any(name.startswith(folder) for name in names):
+            _refuse_macros(upload, names)
             return code
     return None
+
+
+def _refuse_macros(upload, names) -> None:
+    """A .docm, .xlsm or .pptm (or one renamed .docx) carries VBA code that runs when opened: never kept.
+
+    Macros show as a "macroEnabled" content type, as a VBA project content type (the part may have any name) or as a
+    vbaProject.bin part, wherever it sits."""
+    reason = _("不接受启用宏的 Office 文件（.docm、.xlsm、.pptm），请另存为不含宏的 .docx、.xlsx 或 .pptx 后重新上传")
+    if any(name.rsplit("/", 1)[-1].lower() == "vbaproject.bin" for name in names):
+        raise UploadRejected(reason)
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            info = archive.getinfo("[Content_Types].xml")
+            if info.file_size > CONTENT_TYPES_MAX:
+                raise UploadRejected(_("文件结构异常，无法作为 Office 文档打开"))
+            content_types = archive.read(info)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+        raise UploadRejected(_("文件已损坏，无法作为 Office 文档打开")) from error
+    finally:
+        upload.seek(0)
+    text = content_types.decode("utf-16" if content_types[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8", "replace")
+    if "macroenabled" in text.lower() or "vbaproject" in text.lower():
+        raise UploadRejected(reason)
 
 
 def _check_image(upload) -> None:
