@@ -5,6 +5,8 @@ Pillow (decompression bombs refused), Office files are inspected as ZIP archives
 size and compression ratio capped, macros refused). Every refusal carries a reason in Chinese for the uploader.
 """
 
+import re
+import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -68,6 +70,31 @@ ZIP_MAX_ENTRIES = 5000
 ZIP_MAX_EXPANDED = 500 * MB
 ZIP_MAX_RATIO = 200
 CONTENT_TYPES_MAX = 1 * MB  # [Content_Types].xml of a real document is a few KB
+
+
+EXTENSION_ALIASES = {"jpg": {"jpg", "jpeg", "jpe"}}
+LOOKS_LIKE_EXTENSION = re.compile(r"[A-Za-z0-9]{0,4}[A-Za-z][A-Za-z0-9]{0,4}")
+
+
+def download_name(original_name: str, kind: str, *, fallback: str = "文件") -> str:
+    """The uploader's name with the extension of what the file really is (`kind`): "report.html" holding a PDF is
+    "report.pdf", "整改报告.pdf.bat" is "整改报告.pdf". Its own extension is dropped when it looks like one ("05" of
+    "2026.03.05" does not); path parts and invisible characters (e.g. right-to-left overrides) go."""
+    name = "".join(char for char in original_name if unicodedata.category(char)[0] != "C")
+    name = re.split(r"[\\/]", name)[-1].strip()
+    if kind not in KINDS:
+        return name or fallback
+    extension = KINDS[kind].extension
+    same = EXTENSION_ALIASES.get(extension, {extension})
+    stem, dot, own = name.rpartition(".")
+    if not dot or not LOOKS_LIKE_EXTENSION.fullmatch(own):
+        stem, own = name, ""
+    if own.lower() not in same:
+        inner, dot, inner_own = stem.rpartition(".")
+        if dot and inner_own.lower() in same:
+            stem = inner
+    stem = stem.strip().strip(".") or fallback
+    return f"{stem}.{extension}"
 
 
 def max_bytes(kind: str) -> int:

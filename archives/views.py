@@ -27,7 +27,7 @@ from .selectors import (
     trash_of,
     versions_visible_to,
 )
-from .validation import UploadRejected
+from .validation import UploadRejected, download_name
 
 # Materials are private files: the archive pages need the archives' own read permission (a viewer, who
 # sees dashboards and results, has none), and the site must be in the user's scope.
@@ -355,9 +355,12 @@ def download(request, version_id, thumbnail=False):
     if not field:
         raise Http404
     inline = request.GET.get("download") != "1" and version.content_type.startswith(("image/", "application/pdf"))
+    # Named by what the file is (its first bytes), not by what the uploader called it: "report.html" holding a
+    # PDF downloads as "report.pdf", and a thumbnail (always a JPEG) as ".jpg".
+    name = download_name(version.original_name, "jpeg" if thumbnail else version.kind)
     return private_file_response(
         field,
-        filename=version.original_name,
+        filename=name,
         as_attachment=not inline,
         content_type="image/jpeg" if thumbnail else version.content_type,
         fallback=f"material-{version.material_id}-v{version.number}",
