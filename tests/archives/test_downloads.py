@@ -37,7 +37,7 @@ def _download(client, cast, site, name, content, **params):
 
 
 def test_a_pdf_uploaded_as_html_downloads_as_pdf(client, cast, site):
-    version, response = _download(client, cast, site, "report.html", samples.pdf_bytes(), download="1")
+    _version, response = _download(client, cast, site, "report.html", samples.pdf_bytes(), download="1")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     disposition = response["Content-Disposition"]
     assert disposition == "attachment; filename=\"report.pdf\"; filename*=UTF-8''report.pdf"
