@@ -22,6 +22,7 @@ from .permissions import is_archive_manager, may_build_ledger, may_review, may_u
 from .selectors import (
     completeness,
     ledgers_visible_to,
+    mark_ledger_changes,
     materials_visible_to,
     site_materials,
     trash_of,
@@ -105,7 +106,7 @@ def site_archive(request, site_id):
             "completeness": completeness(site, measured) if measured else None,
             "standard": measured,
             "measure_years": published_years(),
-            "ledger": site.ledgers.order_by("-requested_at").first(),
+            "ledger": _latest_ledger(site),
             "by_item": by_item,
             "breadcrumbs": [*_crumbs(site)[:-1], (_("创建材料"), None)],
         },
@@ -294,6 +295,12 @@ def restore(request, pk):
     return redirect("archives:trash", site_id=material.site_id)
 
 
+def _latest_ledger(site):
+    """The site's newest ledger, marked with how many materials changed since (mark_ledger_changes)."""
+    ledgers = mark_ledger_changes(list(site.ledgers.order_by("-requested_at")[:1]))
+    return ledgers[0] if ledgers else None
+
+
 @require_POST
 @require_permission(VIEW)
 def ledger_request(request, site_id):
@@ -308,6 +315,7 @@ def ledger_request(request, site_id):
 @require_permission(VIEW)
 def ledger_status(request, ledger_id):
     ledger = get_object_or_404(ledgers_visible_to(request.user), pk=ledger_id)
+    mark_ledger_changes([ledger])  # polled while it is built: once done, changes made meanwhile are told
     return render(request, "archives/_ledger.html", {"ledger": ledger, "site": ledger.site})
 
 
@@ -328,7 +336,7 @@ def ledger_list(request):
         "archives/ledger_list.html",
         {
             "regions": regions,
-            "ledgers": ledgers_visible_to(request.user).filter(site__isnull=True)[:20],
+            "ledgers": mark_ledger_changes(list(ledgers_visible_to(request.user).filter(site__isnull=True)[:20])),
             "breadcrumbs": [(_("区域台账"), None)],
         },
     )

@@ -14,7 +14,8 @@ from openpyxl import load_workbook
 
 from accounts.choices import RegionKind
 from archives import ledgers, services
-from archives.models import Ledger, Material
+from archives.models import Ledger, Material, MaterialVersion
+from archives.selectors import mark_ledger_changes
 from tests.archives import samples
 from tests.archives.conftest import upload
 from tests.factories import PartyOrganizationFactory, RegionFactory, SiteFactory
@@ -251,3 +252,86 @@ def test_ledger_pages(client, cast, site, other_site, django_capture_on_commit_c
     client.force_login(cast.scorer)  # no archive role at all: refused before any lookup
     assert client.get(f"/archives/ledgers/{ledger.pk}/").status_code == 403
     assert client.get(f"/archives/ledgers/{ledger.pk}/download/").status_code == 404
+
+
+def _finished_ledger(cast, **scope):
+    """A finished ledger requested a minute ago."""
+    ledger = Ledger.objects.create(requested_by=cast.staff, **scope)
+    ledgers.build(ledger.pk)
+    Ledger.objects.filter(pk=ledger.pk).update(requested_at=timezone.now() - timedelta(minutes=1))
+    return Ledger.objects.select_related("region").get(pk=ledger.pk)
+
+
+def _backdate_materials():
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    Material.objects.update(created_at=an_hour_ago, updated_at=an_hour_ago)
+    MaterialVersion.objects.update(uploaded_at=an_hour_ago)
+
+
+def _changes(ledger) -> int:
+    return mark_ledger_changes([Ledger.objects.select_related("region").get(pk=ledger.pk)])[0].changed_materials
+
+
+def test_materials_changed_after_the_last_ledger_are_counted(site, other_site, cast):
+    plan, photos, minutes = (_upload(site, cast, title) for title in ("方案", "照片", "会议记录"))
+    _upload(other_site, cast, "别处的材料")
+    Material.objects.update(
+        created_at=timezone.now() - timedelta(hours=1), updated_at=timezone.now() - timedelta(hours=1)
+    )
+    MaterialVersion.objects.update(uploaded_at=timezone.now() - timedelta(hours=1))
+    ledger = _finished_ledger(cast, site=site)
+    assert _changes(ledger) == 0
+    services.material_review(material=plan, by=cast.staff, accept=True)  # reviewed
+    assert _changes(ledger) == 1
+    services.material_replace(material=photos, upload=upload("照片2.pdf", samples.pdf_bytes()), by=cast.leader)
+    services.material_delete(material=minutes, by=cast.leader)  # deleted: the ledger still holds it
+    _upload(site, cast, "新材料")  # created
+    _upload(other_site, cast, "别处的新材料")  # another site's: not this ledger's business
+    assert _changes(ledger) == 4
+
+
+def test_restoring_an_old_version_counts_as_a_change(site, cast):
+    plan = _upload(site, cast, "方案")
+    services.material_replace(material=plan, upload=upload("方案2.pdf", samples.pdf_bytes()), by=cast.leader)
+    _backdate_materials()
+    ledger = _finished_ledger(cast, site=site)
+    services.version_restore(version=plan.versions.get(number=1), by=cast.leader)
+    Material.objects.update(updated_at=timezone.now() - timedelta(hours=1))  # only the new version tells
+    assert _changes(ledger) == 1
+
+
+def test_changes_of_many_ledgers_take_one_query(city, cast, site, other_site, django_assert_num_queries):
+    _upload(site, cast, "方案")
+    _backdate_materials()
+    scoped = [
+        _finished_ledger(cast, site=site),
+        _finished_ledger(cast, region=city.district_a),
+        _finished_ledger(cast, region=city.district_b),
+        _finished_ledger(cast),
+    ]
+    _upload(site, cast, "新方案")
+    _upload(other_site, cast, "乙镇的新方案")
+    older = _finished_ledger(cast, region=city.district_a)  # listed after (older than) the newer one
+    Ledger.objects.filter(pk=older.pk).update(requested_at=timezone.now() - timedelta(days=1))
+    older.refresh_from_db()
+    with django_assert_num_queries(1):
+        marked = mark_ledger_changes([*scoped, older])
+    assert [ledger.changed_materials for ledger in marked] == [1, 1, 1, 2, 0]
+
+
+def test_the_site_panel_tells_when_materials_changed_since_the_ledger(client, cast, site):
+    _finished_ledger(cast, site=site)
+    client.force_login(cast.leader)
+    assert "建议重新生成" not in client.get(f"/archives/sites/{site.pk}/").content.decode()
+    _upload(site, cast, "新方案")
+    _upload(site, cast, "新照片")
+    html = client.get(f"/archives/sites/{site.pk}/").content.decode()
+    assert "有 2 份材料在上次生成台账后有变动，建议重新生成" in html
+
+
+def test_the_regional_list_tells_it_for_the_newest_ledger_of_each_region(client, cast, city, site):
+    _finished_ledger(cast, region=city.district_a)
+    _upload(site, cast, "新方案")
+    client.force_login(cast.staff)
+    html = client.get("/archives/ledgers/").content.decode()
+    assert html.count("建议重新生成") == 1 and "有 1 份材料在上次生成台账后有变动" in html
