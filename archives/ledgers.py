@@ -37,26 +37,29 @@ class Column:
     key: str
     label: str
     width: float  # in the workbook, in characters
-    pdf_width: float = 0  # share of the PDF table's width; 0: in the workbook only
+    pdf_width: float = 0  # in the PDF, in mm of the 273 of an A4 landscape page (a share of it); 0: workbook only
     per_site: bool = False  # the same on every row of a site's own ledger: in its PDF's title instead
+    pdf_label: str = ""  # a shorter header for the PDF's narrower column
+    pdf_key: str = ""  # what the PDF shows, when not `key`
 
 
 COLUMNS = [
-    Column("number", "序号", 6, 2.6),
-    Column("site", "示范点", 24, 9, per_site=True),
-    Column("site_code", "示范点编号", 11, 4.4, per_site=True),
-    Column("region", "所在区划", 28, 9, per_site=True),
+    Column("number", "序号", 6, 8),
+    Column("site", "示范点", 24, 26, per_site=True),
+    Column("site_code", "示范点编号", 11, 14, per_site=True, pdf_label="编号"),
+    Column("region", "所在区划", 28, 24, per_site=True),
     Column("organization", "党组织", 24, per_site=True),
-    Column("category", "类别", 14, 6),
-    Column("entry", "文件", 50, 17),
-    Column("title", "标题", 30, 11),
-    Column("items", "佐证的评分项", 14, 5.5),
-    Column("version", "版本", 6, 2.6),
-    Column("uploaded_by", "上传人", 10, 4.6),
-    Column("uploaded_at", "上传时间", 17, 8),
-    Column("state", "审核状态", 10, 4.4),
-    Column("reviewed_by", "审核人", 10, 4.6),
-    Column("reviewed_at", "审核时间", 17, 8),
+    Column("category", "类别", 14, 18),
+    # The site's folder is named by the site, code and region columns: the PDF shows the path inside it.
+    Column("entry", "文件", 50, 48, pdf_key="entry_in_site"),
+    Column("title", "标题", 30, 36),
+    Column("items", "佐证的评分项", 14, 18, pdf_label="评分项"),
+    Column("version", "版本", 6, 8),
+    Column("uploaded_by", "上传人", 10, 12),
+    Column("uploaded_at", "上传时间", 17, 17),
+    Column("state", "审核状态", 10, 12, pdf_label="状态"),
+    Column("reviewed_by", "审核人", 10, 12),
+    Column("reviewed_at", "审核时间", 17, 17),
     Column("original_name", "原文件名", 30),
     Column("sha256", "SHA-256", 66),
 ]
@@ -132,9 +135,10 @@ def _when(moment) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
-def index_row(number: int, material, version, name: str) -> dict:
+def index_row(number: int, material, version, name: str, *, with_site: bool = False) -> dict:
     site = material.site
     return {
+        "entry_in_site": name.removeprefix(f"{site_folder(site)}/") if with_site else name,
         "number": number,
         "site": site.name,
         "site_code": site.code,
@@ -173,7 +177,7 @@ def _build(ledger: Ledger) -> None:
             name = entry_name(material, version, with_site=by_site, suffix=suffix)
         used.add(name)
         stream.add(_chunks(version.file), name)
-        rows.append(index_row(len(rows) + 1, material, version, name))
+        rows.append(index_row(len(rows) + 1, material, version, name, with_site=by_site))
     with tempfile.TemporaryDirectory() as folder:
         index_path = Path(folder) / "index.xlsx"
         index_workbook(rows).save(index_path)
@@ -226,10 +230,17 @@ def index_pdf(ledger: Ledger, rows) -> bytes:
     pdf.heading(document, title, subtitle=subtitle)
     pdf.table(
         document,
-        [(column.label, column.pdf_width) for column in columns],
-        ([row[column.key] for column in columns] for row in rows),
+        [(column.pdf_label or column.label, column.pdf_width) for column in columns],
+        ([_pdf_cell(column, row) for column in columns] for row in rows),
     )
     return pdf.as_bytes(document)
+
+
+def _pdf_cell(column: Column, row: dict):
+    value = row[column.pdf_key or column.key]
+    if column.key.endswith("_at"):  # the time under the date, rather than wrapped in the middle
+        return value.replace(" ", "\n")
+    return value
 
 
 def _chunks(field_file, size: int = 1024 * 1024):

@@ -212,11 +212,21 @@ def assert_readable_pdf(data: bytes, titles, pages=1):
 def test_a_regional_pdf_index_lists_sites_and_is_titled_with_the_scope(city, cast, monkeypatch):
     site = SiteFactory(name="杨柳村党建示范点", organization=city.org_a)
     _upload(site, cast, "创建方案")
-    seen = []
-    monkeypatch.setattr(ledgers.pdf, "heading", lambda document, text, **kwargs: seen.append((text, kwargs)))
+    headings, tables = [], []
+    monkeypatch.setattr(ledgers.pdf, "heading", lambda document, text, **kwargs: headings.append((text, kwargs)))
+    monkeypatch.setattr(ledgers.pdf, "table", lambda document, columns, rows: tables.append((columns, list(rows))))
     _build(Ledger.objects.create(region=city.district_a, requested_by=cast.staff))
-    [(title, options)] = seen
+    [(title, options)] = headings
     assert title == "甲区台账索引" and "1 个示范点，共 1 个文件" in options["subtitle"]
+    [(columns, [row])] = tables
+    cells = dict(zip([label for label, _width in columns], row, strict=True))
+    assert (
+        cells["示范点"] == "杨柳村党建示范点"
+        and cells["编号"] == site.code
+        and cells["所在区划"] == "甲区 · 甲镇 · 甲村"
+    )
+    assert cells["文件"] == "创建工作方案/CREATION_PLAN_创建方案_v1.pdf"  # inside the folder the columns name
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d\n\d\d:\d\d", cells["上传时间"])
 
 
 def test_a_second_click_while_running_does_not_start_a_second_job(site, cast):
