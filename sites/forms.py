@@ -190,12 +190,14 @@ def _without_metadata(image):
         return image
     image.seek(0)
     data = image.read()
-    original = images.format_of(data)
-    kind = images.kind_of(original)
     try:
+        original = images.format_of(data)
+        kind = images.kind_of(original)
         cleaned = images.clean_image(data, kind)
     except images.ImageRefused as error:
         raise forms.ValidationError(str(error)) from error
+    except Exception as error:  # Pillow raises many kinds for a picture whose header is fine and data is not
+        raise forms.ValidationError(_("图片已损坏或格式不正确，无法打开")) from error
     name = image.name if original in images.KIND_OF_FORMAT else f"{image.name.rsplit('.', 1)[0]}.{kind}"
     return SimpleUploadedFile(name, cleaned, content_type=f"image/{kind}")
 

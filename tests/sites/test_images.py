@@ -80,3 +80,13 @@ def test_an_emblem_too_large_to_decode_is_refused(client, cast, site):
     assert "图片像素过大" in html
     site.refresh_from_db()
     assert not site.brand_emblem
+
+
+def test_a_truncated_photo_is_refused_with_a_reason(client, cast, site):
+    buffer = BytesIO()
+    Image.effect_noise((400, 300), 60).convert("RGB").save(buffer, format="JPEG")
+    truncated = buffer.getvalue()[: len(buffer.getvalue()) // 2]  # its header passes Django's check
+    client.force_login(cast.leader)
+    emblem = SimpleUploadedFile("标识.jpg", truncated, content_type="image/jpeg")
+    html = client.post(f"/sites/{site.pk}/edit/", {"brand_emblem": emblem}).content.decode()
+    assert "图片已损坏或格式不正确" in html
