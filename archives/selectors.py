@@ -83,6 +83,46 @@ def ledgers_visible_to(user) -> QuerySet:
     return Ledger.objects.filter(condition).select_related("site", "region", "requested_by")
 
 
+def mark_ledger_changes(ledgers) -> list:
+    """Set `changed_materials` on each ledger of `ledgers` that is the newest of its scope and finished: how many
+    materials of its scope were created, replaced, restored, reviewed, edited or deleted after it was requested
+    (it may lack them, so generating it again is worth it). One query, however many ledgers are given."""
+    from django.db.models import Count, Exists, OuterRef, Q
+
+    from .models import Ledger
+
+    newest, seen = [], set()
+    for ledger in ledgers:  # newest first: older ledgers of a scope are superseded anyway
+        ledger.changed_materials = 0
+        scope = (ledger.site_id, ledger.region_id)
+        if scope not in seen and ledger.status == Ledger.Status.DONE:
+            newest.append(ledger)
+        seen.add(scope)
+    if not newest:
+        return ledgers
+    counts = {}
+    for ledger in newest:
+        since = ledger.requested_at
+        if ledger.site_id:
+            scope = Q(site_id=ledger.site_id)
+        elif ledger.region_id:
+            scope = Q(site__region__path__startswith=ledger.region.path)
+        else:
+            scope = Q()
+        changed = (
+            Q(updated_at__gt=since)
+            | Q(reviewed_at__gt=since)
+            | Q(deleted_at__gt=since)
+            | Q(Exists(MaterialVersion.objects.filter(material=OuterRef("pk"), uploaded_at__gt=since)))
+        )
+        still_there = Q(deleted_at__isnull=True) | Q(deleted_at__gt=since)  # in the ledger, or should be
+        counts[f"ledger_{ledger.pk}"] = Count("pk", filter=scope & still_there & changed)
+    totals = Material.objects.aggregate(**counts)
+    for ledger in newest:
+        ledger.changed_materials = totals[f"ledger_{ledger.pk}"]
+    return ledgers
+
+
 def versions_visible_to(user) -> QuerySet[MaterialVersion]:
     """File versions a user may download: of materials on their sites (trash included, for restoring)."""
     return MaterialVersion.objects.filter(material__site__in=sites_visible_to(user).values("pk")).select_related(

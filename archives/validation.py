@@ -2,14 +2,20 @@
 
 Pure functions over a file object: the type is recognised from its first bytes, images are opened with
 Pillow (decompression bombs refused), Office files are inspected as ZIP archives (entry count, expanded
-size and compression ratio capped). Every refusal carries a reason in Chinese for the uploader.
+size and compression ratio capped, macros refused). Every refusal carries a reason in Chinese for the uploader.
 """
 
+import re
+import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from PIL import Image
+
+from core.images import size_problem
 
 MB = 1024 * 1024
 
@@ -63,7 +69,32 @@ OFFICE_PARTS = {"docx": "word/", "xlsx": "xl/", "pptx": "ppt/"}
 ZIP_MAX_ENTRIES = 5000
 ZIP_MAX_EXPANDED = 500 * MB
 ZIP_MAX_RATIO = 200
-IMAGE_MAX_PIXELS = 80_000_000  # a 10,000 × 8,000 photo; anything larger is treated as a bomb
+CONTENT_TYPES_MAX = 1 * MB  # [Content_Types].xml of a real document is a few KB
+
+
+EXTENSION_ALIASES = {"jpg": {"jpg", "jpeg", "jpe"}}
+LOOKS_LIKE_EXTENSION = re.compile(r"[A-Za-z0-9]{0,4}[A-Za-z][A-Za-z0-9]{0,4}")
+
+
+def download_name(original_name: str, kind: str, *, fallback: str = "文件") -> str:
+    """The uploader's name with the extension of what the file really is (`kind`): "report.html" holding a PDF is
+    "report.pdf", "整改报告.pdf.bat" is "整改报告.pdf". Its own extension is dropped when it looks like one ("05" of
+    "2026.03.05" does not); path parts and invisible characters (e.g. right-to-left overrides) go."""
+    name = "".join(char for char in original_name if unicodedata.category(char)[0] != "C")
+    name = re.split(r"[\\/]", name)[-1].strip()
+    if kind not in KINDS:
+        return name or fallback
+    extension = KINDS[kind].extension
+    same = EXTENSION_ALIASES.get(extension, {extension})
+    stem, dot, own = name.rpartition(".")
+    if not dot or not LOOKS_LIKE_EXTENSION.fullmatch(own):
+        stem, own = name, ""
+    if own.lower() not in same:
+        inner, dot, inner_own = stem.rpartition(".")
+        if dot and inner_own.lower() in same:
+            stem = inner
+    stem = stem.strip().strip(".") or fallback
+    return f"{stem}.{extension}"
 
 
 def max_bytes(kind: str) -> int:
@@ -137,16 +168,42 @@ def _office_kind(upload) -> str | None:
         return None
     for code, folder in OFFICE_PARTS.items():
         if any(name.startswith(folder) for name in names):
+            _refuse_macros(upload, names)
             return code
     return None
 
 
+def _refuse_macros(upload, names) -> None:
+    """A .docm, .xlsm or .pptm (or one renamed .docx) carries VBA code that runs when opened: never kept.
+
+    Macros show as a "macroEnabled" content type, as a VBA project content type (the part may have any name) or as a
+    vbaProject.bin part, wherever it sits."""
+    reason = _("不接受启用宏的 Office 文件（.docm、.xlsm、.pptm），请另存为不含宏的 .docx、.xlsx 或 .pptx 后重新上传")
+    if any(name.rsplit("/", 1)[-1].lower() == "vbaproject.bin" for name in names):
+        raise UploadRejected(reason)
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            info = archive.getinfo("[Content_Types].xml")
+            if info.file_size > CONTENT_TYPES_MAX:
+                raise UploadRejected(_("文件结构异常，无法作为 Office 文档打开"))
+            content_types = archive.read(info)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+        raise UploadRejected(_("文件已损坏，无法作为 Office 文档打开")) from error
+    finally:
+        upload.seek(0)
+    text = content_types.decode("utf-16" if content_types[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8", "replace")
+    if "macroenabled" in text.lower() or "vbaproject" in text.lower():
+        raise UploadRejected(reason)
+
+
 def _check_image(upload) -> None:
-    # Pillow reads only the header on open, so the pixel count is known before anything is decoded.
+    # Pillow reads only the header on open, so the pixel count is known before anything is decoded; the limits
+    # (core.images) are those the photo processing job can decode within its memory bound.
     try:
         with Image.open(upload) as image:
-            if image.width * image.height > IMAGE_MAX_PIXELS:
-                raise UploadRejected("图片像素过大，疑似解压炸弹，已拒绝")
+            problem = size_problem(image)
+            if problem:
+                raise UploadRejected(problem)
             image.verify()
     except Image.DecompressionBombError as error:
         raise UploadRejected("图片像素过大，疑似解压炸弹，已拒绝") from error

@@ -32,6 +32,7 @@ from .permissions import (
 from .selectors import (
     completeness,
     ledgers_visible_to,
+    mark_ledger_changes,
     materials_visible_to,
     pending_review_for,
     review_queue,
@@ -40,7 +41,7 @@ from .selectors import (
     trash_of,
     versions_visible_to,
 )
-from .validation import UploadRejected
+from .validation import UploadRejected, download_name
 
 # Materials are private files: the archive pages need the archives' own read permission (a viewer, who
 # sees dashboards and results, has none), and the site must be in the user's scope.
@@ -122,7 +123,7 @@ def site_archive(request, site_id):
             "completeness": completeness(site, measured) if measured else None,
             "standard": measured,
             "measure_years": published_years(),
-            "ledger": site.ledgers.order_by("-requested_at").first(),
+            "ledger": _latest_ledger(site),
             "by_item": by_item,
             "breadcrumbs": [*_crumbs(site)[:-1], (_("创建材料"), None)],
         },
@@ -382,6 +383,12 @@ def restore(request, pk):
     return redirect("archives:trash", site_id=material.site_id)
 
 
+def _latest_ledger(site):
+    """The site's newest ledger, marked with how many materials changed since (mark_ledger_changes)."""
+    ledgers = mark_ledger_changes(list(site.ledgers.order_by("-requested_at")[:1]))
+    return ledgers[0] if ledgers else None
+
+
 @require_POST
 @require_permission(VIEW)
 def ledger_request(request, site_id):
@@ -396,6 +403,7 @@ def ledger_request(request, site_id):
 @require_permission(VIEW)
 def ledger_status(request, ledger_id):
     ledger = get_object_or_404(ledgers_visible_to(request.user), pk=ledger_id)
+    mark_ledger_changes([ledger])  # polled while it is built: once done, changes made meanwhile are told
     return render(request, "archives/_ledger.html", {"ledger": ledger, "site": ledger.site})
 
 
@@ -416,7 +424,7 @@ def ledger_list(request):
         "archives/ledger_list.html",
         {
             "regions": regions,
-            "ledgers": ledgers_visible_to(request.user).filter(site__isnull=True)[:20],
+            "ledgers": mark_ledger_changes(list(ledgers_visible_to(request.user).filter(site__isnull=True)[:20])),
             "breadcrumbs": [(_("区域台账"), None)],
         },
     )
@@ -443,9 +451,12 @@ def download(request, version_id, thumbnail=False):
     if not field:
         raise Http404
     inline = request.GET.get("download") != "1" and version.content_type.startswith(("image/", "application/pdf"))
+    # Named by what the file is (its first bytes), not by what the uploader called it: "report.html" holding a
+    # PDF downloads as "report.pdf", and a thumbnail (always a JPEG) as ".jpg".
+    name = download_name(version.original_name, "jpeg" if thumbnail else version.kind)
     return private_file_response(
         field,
-        filename=version.original_name,
+        filename=name,
         as_attachment=not inline,
         content_type="image/jpeg" if thumbnail else version.content_type,
         fallback=f"material-{version.material_id}-v{version.number}",

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Fetch the front-end libraries from the npm registry and copy the files the pages use under static/vendor/.
-# The result is committed: pages never load anything from a CDN (deployments sit on intranets).
-# To upgrade: change a version below, run `make vendor`, look at the pages, commit.
+# Fetch the front-end libraries from the npm registry and copy the files the pages use under static/vendor/,
+# and the Chinese font of generated PDFs (core/pdf.py), subset by scripts/subset_font.py, under core/fonts/.
+# The result is committed: pages never load anything from a CDN (deployments sit on intranets), and PDFs show
+# Chinese on a machine with no Chinese font installed.
+# To upgrade: change a version below, run `make vendor`, look at the pages (and a ledger's PDF index), commit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +13,9 @@ PACKAGES=(
   "htmx.org@2.0.11"
   "tom-select@2.6.2"
 )
+# Noto Sans SC Regular (SIL Open Font License), as a TrueType file: fpdf2 embeds TrueType outlines.
+FONT_PACKAGE="@expo-google-fonts/noto-sans-sc@0.4.3"
+PYTHON=${PYTHON:-.venv/bin/python}  # needs fontTools (a runtime requirement, through fpdf2)
 
 out=static/vendor
 work=$(mktemp -d)
@@ -41,3 +46,12 @@ cp "$ts/LICENSE" "$out/tom-select/"
 
 printf '%s\n' "# Vendored by scripts/vendor.sh (make vendor) from the npm registry." "${PACKAGES[@]}" > "$out/VERSIONS.txt"
 echo "vendored into $out:"; cat "$out/VERSIONS.txt"
+
+fetch "$FONT_PACKAGE"
+mkdir -p core/fonts
+font=$work/${FONT_PACKAGE%@*}/package
+"$PYTHON" scripts/subset_font.py "$font/400Regular/NotoSansSC_400Regular.ttf" core/fonts/NotoSansSC-Regular.ttf
+cp "$font/LICENSE_FONT" core/fonts/OFL.txt
+printf '%s\n' "# Vendored by scripts/vendor.sh (make vendor) from the npm registry, subset by scripts/subset_font.py." \
+  "$FONT_PACKAGE 400Regular/NotoSansSC_400Regular.ttf" > core/fonts/VERSIONS.txt
+echo "vendored into core/fonts:"; ls -l core/fonts

@@ -2,6 +2,7 @@
 
 from crispy_forms.layout import Column, Fieldset, Row
 from django import forms
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +11,7 @@ from accounts.choices import Domain
 from accounts.models import PartyOrganization
 from accounts.roles import Role
 from accounts.selectors import organizations_visible_to, users_visible_to
+from core import images
 from core.forms import checked_xlsx, form_helper
 from core.widgets import MultiPicker, Picker, TreePicker
 
@@ -69,7 +71,7 @@ class SiteLeaderForm(forms.ModelForm):
         self.helper = form_helper(*PROFILE_LAYOUT)
 
     def clean_brand_emblem(self):
-        return _check_image(self.cleaned_data.get("brand_emblem"))
+        return _without_metadata(_check_image(self.cleaned_data.get("brand_emblem")))
 
 
 def _users_with_role(user, *roles):
@@ -196,7 +198,26 @@ class TourStopForm(forms.ModelForm):
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
     def clean_photo(self):
-        return _check_image(self.cleaned_data.get("photo"))
+        return _without_metadata(_check_image(self.cleaned_data.get("photo")))
+
+
+def _without_metadata(image):
+    """A newly uploaded picture re-encoded (core.images): a phone photo's EXIF, its GPS position included, is not
+    kept. Same name, unless the picture is kept in another format (a GIF or BMP becomes a PNG)."""
+    if not isinstance(image, UploadedFile):  # nothing new: no file, the "clear" box, or the file already kept
+        return image
+    image.seek(0)
+    data = image.read()
+    try:
+        original = images.format_of(data)
+        kind = images.kind_of(original)
+        cleaned = images.clean_image(data, kind)
+    except images.ImageRefused as error:
+        raise forms.ValidationError(str(error)) from error
+    except Exception as error:  # Pillow raises many kinds for a picture whose header is fine and data is not
+        raise forms.ValidationError(_("图片已损坏或格式不正确，无法打开")) from error
+    name = image.name if original in images.KIND_OF_FORMAT else f"{image.name.rsplit('.', 1)[0]}.{kind}"
+    return SimpleUploadedFile(name, cleaned, content_type=f"image/{kind}")
 
 
 def _formset(model, form=forms.ModelForm, fields=None, extra=1):

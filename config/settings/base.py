@@ -293,5 +293,7 @@ LOGGING = {
     "loggers": {
         "axes": {"level": "WARNING"},
         "django.request": {"filters": ["forbidden_without_traceback"]},
+        # fontTools reports every table it subsets (fpdf2 subsets the font of each PDF) at INFO.
+        "fontTools": {"level": "WARNING"},
     },
 }

@@ -82,3 +82,37 @@ def zip_bomb_docx() -> bytes:
         archive.writestr("[Content_Types].xml", CONTENT_TYPES)
         archive.writestr("word/document.xml", b"\x00" * (50 * 1024 * 1024))
     return buffer.getvalue()
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A well-formed PNG (valid chunks and checksums) whose header claims width × height pixels."""
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 100))
+        + chunk(b"IEND", b"")
+    )
+
+
+MACRO_CONTENT_TYPES = (
+    b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    b'<Override PartName="/%s" ContentType="application/vnd.ms-%s.macroEnabled.main+xml"/></Types>'
+)
+
+
+def macro_office_bytes(folder="word/", main="document.xml", *, content_type=True, vba_part="vbaProject.bin") -> bytes:
+    """A macro-enabled Office file (.docm, .xlsm, .pptm): a macroEnabled content type and/or a VBA project part."""
+    app = {"word/": b"word.document", "xl/": b"excel.sheet", "ppt/": b"powerpoint.presentation"}[folder]
+    buffer = BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        types = MACRO_CONTENT_TYPES % (f"{folder}{main}".encode(), app) if content_type else CONTENT_TYPES
+        archive.writestr("[Content_Types].xml", types)
+        archive.writestr(f"{folder}{main}", b"<xml/>")
+        if vba_part:
+            archive.writestr(vba_part, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512)  # an OLE compound file
+    return buffer.getvalue()

@@ -281,6 +281,6 @@ def test_region_ledger_for_staff(client, cast, site, city, django_capture_on_com
     assert ledger.status == Ledger.Status.DONE
     response = client.get(f"/archives/ledgers/{ledger.pk}/download/")
     with zipfile.ZipFile(BytesIO(b"".join(response.streaming_content))) as archive:
-        assert "甲村示范点/其他/OTHER_甲_v1.pdf" in archive.namelist()
+        assert f"甲区/甲镇/甲村/甲村示范点_{site.code}/其他/OTHER_甲_v1.pdf" in archive.namelist()
     client.force_login(cast.district)  # not staff: region ledgers are for the department
     assert client.get(f"/archives/ledgers/{ledger.pk}/download/").status_code == 404

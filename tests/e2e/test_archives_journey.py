@@ -88,6 +88,6 @@ def test_materials_from_upload_to_ledger(
     path = download_info.value.path()
     with zipfile.ZipFile(path) as archive:
         names = archive.namelist()
-    assert any(name.endswith("_v2.docx") for name in names) and "台账索引.xlsx" in names
-    assert len(names) == 3  # the plan (version 2), the photo, and the index
+    assert any(name.endswith("_v2.docx") for name in names) and {"台账索引.xlsx", "台账索引.pdf"} <= set(names)
+    assert len(names) == 4  # the plan (version 2), the photo, and the index as a workbook and a PDF
     assert leader.console_errors == [] and staff.console_errors == []
