@@ -11,7 +11,7 @@ def logout(page):
     if page.size == "phone":
         page.click("button.navbar-toggler")
         page.wait_for_selector("#main-nav.show")
-    page.click("a.dropdown-toggle")
+    page.click("#user-menu")
     page.click("button:has-text('退出登录')")
     page.wait_for_load_state("networkidle")
 
