@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.choices import Domain
 from accounts.selectors import regions_visible_to
 from core.filters import BootstrapFilterSet
+from core.widgets import TreePicker
 
 from .choices import MaterialCategory
 from .models import Material
@@ -17,14 +18,18 @@ DATE = forms.DateInput({"type": "date"})
 
 
 def _regions(request):
-    # Districts and towns: the levels a reviewer sorts their work by (villages are found by keyword).
-    return regions_visible_to(request.user).filter(depth__lte=2).order_by("path") if request else None
+    # The tree shows districts and towns, the levels a reviewer sorts their work by; villages are searched.
+    return regions_visible_to(request.user).order_by("path") if request else None
 
 
 class ReviewInboxFilter(BootstrapFilterSet):
     q = django_filters.CharFilter(label=_("示范点或材料"), method="filter_keyword")
     region = django_filters.ModelChoiceFilter(
-        label=_("区划"), queryset=_regions, method="filter_region", empty_label=_("全部区划")
+        label=_("区划"),
+        queryset=_regions,
+        method="filter_region",
+        empty_label=_("全部区划"),
+        widget=TreePicker(source="accounts:pick_regions", placeholder=_("全部区划（可输入名称搜索）")),
     )
     category = django_filters.ChoiceFilter(label=_("类别"), choices=MaterialCategory.choices, empty_label=_("全部类别"))
     domain = django_filters.ChoiceFilter(

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import add_bootstrap_classes, form_helper
+from core.widgets import MultiPicker, TreePicker
 
 from .choices import MaterialCategory, ReviewState
 from .validation import KINDS, MB, max_bytes
@@ -44,7 +45,7 @@ class UploadForm(forms.Form):
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
     title = forms.CharField(label=_("标题"), max_length=200, required=False, help_text=_("留空则使用文件名"))
     items = forms.MultipleChoiceField(
-        label=_("佐证的评分项"), required=False, widget=forms.SelectMultiple(attrs={"size": 6})
+        label=_("佐证的评分项"), required=False, widget=MultiPicker(placeholder=_("输入编号或标题查找评分项"))
     )
 
     def __init__(self, *args, item_choices=(), **kwargs):
@@ -134,3 +135,22 @@ class MaterialFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         add_bootstrap_classes(self)
+
+
+class LedgerRequestForm(forms.Form):
+    """A regional ledger: the whole city (city-wide staff only) or a district or town in the user's scope."""
+
+    region = forms.ModelChoiceField(
+        label=_("区划"),
+        queryset=None,
+        required=False,
+        empty_label=_("全市"),
+        widget=TreePicker(max_depth=2, placeholder=_("输入区县或镇街名称查找")),
+    )
+
+    def __init__(self, *args, regions, citywide: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = regions
+        self.fields["region"].required = not citywide
+        if not citywide:
+            self.fields["region"].empty_label = None

@@ -130,6 +130,10 @@ def versions_visible_to(user) -> QuerySet[MaterialVersion]:
     )
 
 
+def share_percent(part: int, whole: int) -> int:
+    return 100 * part // whole if whole else 0
+
+
 @dataclass
 class ItemEvidence:
     item: object
@@ -159,7 +163,8 @@ class Completeness:
 
     @property
     def percent(self) -> int:
-        return round(100 * self.accepted / len(self.rows)) if self.rows else 0
+        # Rounded down, so "100 %" means every item and matches the list's filter bands (which compare exact shares).
+        return share_percent(self.accepted, len(self.rows))
 
 
 def evidence_state(states: set[str]) -> str:
@@ -234,7 +239,7 @@ def evidence_percents(sites) -> dict[int, int | None]:
             percents[site.pk] = None
             continue
         covered = sum(1 for code in wanted if (site.pk, code) in accepted)
-        percents[site.pk] = round(100 * covered / len(wanted))
+        percents[site.pk] = share_percent(covered, len(wanted))
     return percents
 
 

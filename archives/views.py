@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import regions_visible_to
+from core.feedback import form_errors_as_messages
 from core.files import private_file_response
 from core.http import is_htmx
 from core.permissions import file_permission, require_permission
@@ -19,7 +20,7 @@ from standards.selectors import applicable_items, current_evaluation_standard, p
 
 from . import services
 from .filters import ReviewInboxFilter
-from .forms import MaterialFilterForm, ReplaceForm, ReviewForm, UploadForm, upload_rules
+from .forms import LedgerRequestForm, MaterialFilterForm, ReplaceForm, ReviewForm, UploadForm, upload_rules
 from .models import Ledger, MaterialVersion
 from .permissions import (
     decision_locked_for,
@@ -411,9 +412,12 @@ def ledger_status(request, ledger_id):
 def ledger_list(request):
     """Staff build ledgers of a whole region (or the city) for year-end hand-over."""
     regions = regions_visible_to(request.user).filter(depth__lte=2)
+    form = LedgerRequestForm(request.POST or None, regions=regions, citywide=may_build_ledger(request.user, None))
     if request.method == "POST":
-        region_id = request.POST.get("region") or None
-        region = get_object_or_404(regions, pk=region_id) if region_id else None
+        if not form.is_valid():
+            form_errors_as_messages(request, form)
+            return redirect("archives:ledgers")
+        region = form.cleaned_data["region"]
         if not may_build_ledger(request.user, region):
             raise PermissionDenied
         services.ledger_request(region=region, by=request.user)
@@ -423,7 +427,7 @@ def ledger_list(request):
         request,
         "archives/ledger_list.html",
         {
-            "regions": regions,
+            "form": form,
             "ledgers": mark_ledger_changes(list(ledgers_visible_to(request.user).filter(site__isnull=True)[:20])),
             "breadcrumbs": [(_("区域台账"), None)],
         },

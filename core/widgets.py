@@ -69,7 +69,8 @@ class TreePicker(_PickerMixin, forms.Select):
     def optgroups(self, name, value, attrs=None):
         chosen = {str(v) for v in value if v not in (None, "")}
         queryset = getattr(self.choices, "queryset", None)
-        options = [self.create_option(name, "", str(self.choices.field.empty_label or ""), not chosen, 0)]
+        empty_label = getattr(self.choices, "field", None) and self.choices.field.empty_label
+        options = [] if empty_label is None else [self.create_option(name, "", str(empty_label), not chosen, 0)]
         if queryset is None:
             return [(None, options, 0)]
         rows = queryset.filter(depth__lte=self.max_depth) | queryset.filter(pk__in=chosen)

@@ -146,7 +146,7 @@ def test_completeness_counts_accepted_submitted_and_missing(site, cast, standard
     applicable = len(result.rows)
     assert applicable == 24 + 3  # universal and veto items, plus the rural items
     assert (result.accepted, result.submitted, result.missing) == (2, 1, applicable - 3)
-    assert result.percent == round(200 / applicable)
+    assert result.percent == 200 // applicable  # rounded down: 100 % means every item
 
 
 def test_an_unreachable_queue_does_not_fail_the_upload_and_the_sweeper_catches_up(
@@ -196,3 +196,11 @@ def test_a_reviewer_is_not_notified_of_their_own_upload(site, cast):
     services.material_review(material=material, by=cast.staff, accept=False, reason="自己退回")
     services.material_review(material=material, by=cast.staff, accept=True)
     assert not Notification.objects.exists()
+
+
+def test_a_share_is_rounded_down_so_that_100_percent_means_complete():
+    from archives.selectors import share_percent
+
+    assert share_percent(199, 200) == 99
+    assert share_percent(200, 200) == 100
+    assert share_percent(0, 0) == 0

@@ -284,3 +284,23 @@ def test_region_ledger_for_staff(client, cast, site, city, django_capture_on_com
         assert f"甲区/甲镇/甲村/甲村示范点_{site.code}/其他/OTHER_甲_v1.pdf" in archive.namelist()
     client.force_login(cast.district)  # not staff: region ledgers are for the department
     assert client.get(f"/archives/ledgers/{ledger.pk}/download/").status_code == 404
+
+
+def test_regional_ledgers_choose_the_region_from_a_searchable_tree(client, cast, city):
+    client.force_login(cast.staff)
+    html = client.get("/archives/ledgers/").content.decode()
+    assert 'data-picker="tree"' in html and 'data-short="甲区"' in html and ">全市<" in html
+    from accounts.choices import DataScope
+    from tests.factories import UserFactory
+
+    regional = UserFactory(username="staff-a", scope=DataScope.REGION, region=city.district_a, roles=["staff"])
+    client.force_login(regional)  # staff of one district: their district and its towns, never the whole city
+    html = client.get("/archives/ledgers/").content.decode()
+    assert 'data-short="甲区"' in html and 'data-short="乙县"' not in html
+    assert ">全市<" not in html and "None" not in html
+
+
+def test_the_items_a_material_evidences_are_chosen_in_a_searchable_picker(client, cast, site, standard):
+    client.force_login(cast.leader)
+    html = client.get(f"/archives/sites/{site.pk}/").content.decode()
+    assert 'name="items"' in html and 'data-picker="1"' in html and 'size="6"' not in html
