@@ -136,6 +136,7 @@ def _when(moment) -> str:
 
 
 def index_row(number: int, material, version, name: str, *, with_site: bool = False) -> dict:
+    """One line of the index; a video link (a material with no file) is listed with its address as the entry."""
     site = material.site
     return {
         "entry_in_site": name.removeprefix(f"{site_folder(site)}/") if with_site else name,
@@ -148,14 +149,14 @@ def index_row(number: int, material, version, name: str, *, with_site: bool = Fa
         "entry": name,
         "title": material.title,
         "items": "、".join(sorted(item.code for item in material.items.all())),
-        "version": version.number,
+        "version": version.number if version else "",
         "uploaded_by": material.uploaded_by.get_full_name() if material.uploaded_by else "",
-        "uploaded_at": _when(version.uploaded_at),
+        "uploaded_at": _when(version.uploaded_at if version else material.created_at),
         "state": material.get_state_display(),
         "reviewed_by": material.reviewed_by.get_full_name() if material.reviewed_by else "",
         "reviewed_at": _when(material.reviewed_at),
-        "original_name": version.original_name,
-        "sha256": version.sha256,
+        "original_name": version.original_name if version else "",
+        "sha256": version.sha256 if version else "",
     }
 
 
@@ -169,6 +170,8 @@ def _build(ledger: Ledger) -> None:
     for material in materials:
         version = material.versions.all()[0] if material.versions.all() else None  # newest first
         if version is None:
+            if material.link:  # a report video on a video site: in the index, with its address
+                rows.append(index_row(len(rows) + 1, material, None, f"视频链接：{material.link}", with_site=by_site))
             continue
         name, tries = entry_name(material, version, with_site=by_site), 0
         while name in used:  # two materials with the same code and title: keep both

@@ -345,3 +345,17 @@ def test_the_regional_list_tells_it_for_the_newest_ledger_of_each_region(client,
     client.force_login(cast.staff)
     html = client.get("/archives/ledgers/").content.decode()
     assert html.count("建议重新生成") == 1 and "有 1 份材料在上次生成台账后有变动" in html
+
+
+def test_a_video_link_is_listed_in_the_index(site, cast, django_capture_on_commit_callbacks):
+    services.material_add_link(
+        site=site, by=cast.leader, link="https://video.example.cn/v/123", title="汇报片", year=2026
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        ledger = services.ledger_request(site=site, by=cast.leader)
+    ledger.refresh_from_db()
+    with ledger.file.open("rb") as handle, zipfile.ZipFile(BytesIO(handle.read())) as archive:
+        index = load_workbook(BytesIO(archive.read(ledgers.INDEX_NAME)))
+    cells = [cell for row in index.active.iter_rows(values_only=True) for cell in row]
+    assert "汇报片" in cells and "视频链接：https://video.example.cn/v/123" in cells
+    assert ledger.total_files == 1
