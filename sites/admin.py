@@ -6,7 +6,8 @@ memberships are. People (instructors, liaisons, group members) are not restricte
 user may be assigned to a site in scope (the search box offers those the users admin shows).
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import organizations_visible_to
 from core.admin import ReadOnlyAdminMixin, ScopedAdminMixin
@@ -71,8 +72,17 @@ class StateChangeAdmin(ReadOnlyAdminMixin, SiteRecordScope, admin.ModelAdmin):
     list_select_related = ["site", "by"]
 
 
+class KeptInTheApp(ReadOnlyAdminMixin):
+    """Batches, zones and belts, and targets have their own pages (the 示范点 tabs), whose services check scope
+    and write the audit trail; here they are only read, so nothing changes without a record."""
+
+    def changelist_view(self, request, extra_context=None):
+        messages.info(request, _("请在“示范点”页面的相应标签中维护，修改会记入审计记录。"))
+        return super().changelist_view(request, extra_context)
+
+
 @admin.register(Batch)
-class BatchAdmin(admin.ModelAdmin):
+class BatchAdmin(KeptInTheApp, admin.ModelAdmin):
     list_display = ["name", "named_on"]
     search_fields = ["name"]
     list_filter = ["named_on"]
@@ -80,12 +90,21 @@ class BatchAdmin(admin.ModelAdmin):
 
 class ZoneSiteInline(SiteRecordScope, admin.TabularInline):
     model = ZoneSite
-    extra = 1
+    extra = 0
     autocomplete_fields = ["site"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Zone)
-class ZoneAdmin(admin.ModelAdmin):
+class ZoneAdmin(KeptInTheApp, admin.ModelAdmin):
     list_display = ["name", "kind", "region"]
     list_filter = ["kind"]
     search_fields = ["name", "description"]
@@ -93,11 +112,10 @@ class ZoneAdmin(admin.ModelAdmin):
 
 
 @admin.register(Target)
-class TargetAdmin(admin.ModelAdmin):
+class TargetAdmin(KeptInTheApp, admin.ModelAdmin):
     list_display = ["year", "domain", "region", "creating_units", "named_sites"]
     list_filter = ["year", "domain"]
     search_fields = ["region__name"]
-    list_editable = ["creating_units", "named_sites"]
 
 
 @admin.register(CreationGroupMember)
@@ -133,7 +151,7 @@ class SubsidyAdmin(SiteRecordScope, admin.ModelAdmin):
 
 
 @admin.register(ZoneSite)
-class ZoneSiteAdmin(SiteRecordScope, admin.ModelAdmin):
+class ZoneSiteAdmin(KeptInTheApp, SiteRecordScope, admin.ModelAdmin):
     list_display = ["zone", "order", "site"]
     list_filter = ["zone"]
     search_fields = ["zone__name", "site__name"]

@@ -138,5 +138,14 @@ def test_a_zone_shows_and_offers_only_sites_in_scope(client, regional, site_a, s
     data = form_data(response)
     data.update({"memberships-TOTAL_FORMS": 2, "memberships-1-site": site_b.pk, "memberships-1-order": 3})
     response = client.post(url(Zone, "change", zone.pk), data)
-    assert response.status_code == 200  # refused: 乙镇示范点 is not a choice
+    assert response.status_code == 403  # zones are kept on their own page, read-only here
     assert zone.memberships.count() == 2
+
+
+@pytest.mark.parametrize("model", ["batch", "zone", "zonesite", "target"])
+def test_what_has_its_own_page_is_only_read_in_the_admin(client, cast, model):
+    """Changes go through the pages' services (scope, audit trail), never around them."""
+    client.force_login(cast.admin)
+    listing = client.get(f"/admin/sites/{model}/")
+    assert listing.status_code == 200 and "审计记录" in listing.content.decode()
+    assert client.get(f"/admin/sites/{model}/add/").status_code == 403
