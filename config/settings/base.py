@@ -147,7 +147,7 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 # --- Static and media -----------------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+STATIC_ROOT = Path(env("STATIC_ROOT", default=str(VAR_DIR / "static")))  # collectstatic; never committed
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Uploaded files are private: they are never served directly, only through views that check permissions
 # (see core.files). MEDIA_URL is deliberately not routed by nginx.
