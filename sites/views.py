@@ -86,6 +86,7 @@ def site_list(request):
             "filter": filterset,
             "page_obj": page,
             "can_manage": is_site_manager(request.user),
+            "filtered": any(value for key, value in request.GET.items() if key not in ("page", "sort")),
             "sort_columns": _sort_columns(request.GET.get("sort", "")),
             "breadcrumbs": [(_("示范点"), None)],
         },

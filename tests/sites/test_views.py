@@ -350,3 +350,14 @@ def test_targets_are_for_those_who_steer_the_programme(client, cast, sites, role
     assert client.get("/sites/targets/").status_code == status
     pages = client.get("/sites/", follow=True).content.decode()  # the site pages' tabs (a leader: their site)
     assert ("/sites/targets/" in pages) == (status == 200)  # offered only to those it opens for
+
+
+def test_an_empty_list_says_why_it_is_empty(client, cast, city):
+    from tests.factories import UserFactory
+
+    newcomer = UserFactory(username="new-leader", organization=city.org_a, roles=["leader"])
+    client.force_login(newcomer)
+    html = client.get("/sites/").content.decode()
+    assert "还没有关联示范点" in html and "放宽筛选条件" not in html
+    html = client.get("/sites/", {"state": "formal"}).content.decode()
+    assert "没有符合条件的示范点" in html
