@@ -8,19 +8,15 @@ rows lazily in read-only mode, so the whole iteration is inside the guard, not o
 """
 
 import re
-import time
-import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from django.conf import settings
 from django.contrib.auth.validators import UnicodeUsernameValidator
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from core.previews import PreviewStore
 from core.xlsx import cell_text, open_workbook
 
 from .choices import DataScope
@@ -44,8 +40,6 @@ COLUMNS = [
 ]
 REQUIRED = ["用户名", "姓名", "角色"]
 MAX_ROWS = 2000
-TOKEN_MAX_AGE = 3600
-SALT = "accounts.user_import"
 # "临江区 · 石门镇 · 杨柳村", "临江区/石门镇/杨柳村", "临江区-石门镇-杨柳村", "临江区·石门镇·杨柳村" all name one place.
 PATH_SEPARATORS = re.compile(r"\s*[/／\\\-－—·•・>＞]\s*|\s+")
 
@@ -73,45 +67,19 @@ class ImportPreview:
         return sum(1 for row in self.rows if not row.errors)
 
 
-def _import_dir() -> Path:
-    path = Path(settings.MEDIA_ROOT) / "imports" / "users"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _sweep() -> None:
-    """Uploads nobody confirmed are of no use after the token has expired."""
-    cutoff = time.time() - TOKEN_MAX_AGE
-    for stale in _import_dir().glob("*.xlsx"):
-        if stale.stat().st_mtime < cutoff:
-            stale.unlink(missing_ok=True)
+STORE = PreviewStore("users")
 
 
 def preview_upload(upload, manager) -> ImportPreview:
-    _sweep()
-    name = f"{uuid.uuid4().hex}.xlsx"
-    with open(_import_dir() / name, "wb") as handle:
-        for chunk in upload.chunks():
-            handle.write(chunk)
-    preview = read_users(_import_dir() / name, manager)
-    preview.token = signing.dumps({"file": name, "by": manager.pk}, salt=SALT)
+    path, token = STORE.store(upload, manager)
+    preview = read_users(path, manager)
+    preview.token = token
     return preview
-
-
-def _token_path(token: str, manager) -> Path | None:
-    try:
-        data = signing.loads(token, salt=SALT, max_age=TOKEN_MAX_AGE)
-    except signing.BadSignature:
-        return None
-    if not isinstance(data, dict) or data.get("by") != manager.pk:
-        return None
-    path = _import_dir() / Path(str(data.get("file", ""))).name
-    return path if path.is_file() else None
 
 
 def preview_from_token(token: str, manager) -> ImportPreview | None:
     """The preview of an upload this manager made within the hour, read again; None when gone or forged."""
-    path = _token_path(token, manager)
+    path = STORE.path_of(token, manager)
     if path is None:
         return None
     preview = read_users(path, manager)
@@ -120,9 +88,7 @@ def preview_from_token(token: str, manager) -> ImportPreview | None:
 
 
 def discard(token: str, manager) -> None:
-    path = _token_path(token, manager)
-    if path is not None:
-        path.unlink(missing_ok=True)
+    STORE.discard(token, manager)
 
 
 def _read_rows(path) -> list[ImportRow]:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from core.audit import describe
 from core.feedback import form_errors_as_messages
 from core.permissions import require_permission
+from core.previews import TOKEN_MAX_AGE
 
 from . import exports, imports, services
 from .filters import OrganizationFilter, UserFilter
@@ -264,7 +265,7 @@ def _import_result(request, created):
 @manages_users
 def user_import_passwords(request):
     try:
-        accounts = signing.loads(request.POST.get("data", ""), salt=PASSWORDS_SALT, max_age=imports.TOKEN_MAX_AGE)
+        accounts = signing.loads(request.POST.get("data", ""), salt=PASSWORDS_SALT, max_age=TOKEN_MAX_AGE)
     except signing.BadSignature:
         messages.error(request, _("下载已过期：一次性密码只在导入后一小时内可以下载，过期请为相关用户重置密码。"))
         return redirect("accounts:user_list")

@@ -14,3 +14,11 @@ def record_heartbeat(source: str = "beat", heartbeat_id: int | None = None) -> i
 @shared_task(name="core.tasks.clear_expired_sessions")
 def clear_expired_sessions() -> None:
     management.call_command("clearsessions")
+
+
+@shared_task(name="core.tasks.purge_import_previews")
+def purge_import_previews() -> int:
+    """Delete stored import uploads whose preview can no longer be confirmed (core.previews)."""
+    from .previews import purge_stale
+
+    return purge_stale()

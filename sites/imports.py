@@ -10,20 +10,15 @@ or breaks while its rows are read (openpyxl reads rows lazily in read-only mode)
 """
 
 import re
-import time
 import unicodedata
-import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
-
-from django.conf import settings
-from django.core import signing
 
 from accounts.choices import Domain
 from accounts.models import LABEL_SEPARATOR, PartyOrganization, Region
 from accounts.selectors import organizations_visible_to
 from accounts.validators import INVALID_PHONE, is_phone
+from core.previews import PreviewStore
 from core.xlsx import UnreadableWorkbook, cell_text, open_workbook
 
 from .choices import SiteLevel, SiteState
@@ -31,8 +26,6 @@ from .exports import IMPORT_COLUMNS, PHONE_COLUMNS
 from .models import Site
 
 MAX_ROWS = 5000
-TOKEN_MAX_AGE = 3600
-SALT = "sites.import"
 # A region path as people type it: "临江区 · 石门镇 · 杨柳村", "临江区/石门镇/杨柳村", "临江区-石门镇-杨柳村",
 # full-width or not (NFKC makes "／" "/" and "－" "-"), or spaces between the names.
 PATH_SEPARATORS = re.compile(r"[·・•/\\\-–—]+|\s+")
@@ -73,41 +66,23 @@ DOMAINS, LEVELS, STATES = _labels(Domain), _labels(SiteLevel), _labels(SiteState
 # --- The stored upload ----------------------------------------------------------------------------------
 
 
-def _import_dir() -> Path:
-    path = Path(settings.MEDIA_ROOT) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _path_of(token: str, user) -> Path | None:
-    try:
-        data = signing.loads(token, salt=SALT, max_age=TOKEN_MAX_AGE)
-    except signing.BadSignature:
-        return None
-    if not isinstance(data, dict) or data.get("user") != getattr(user, "pk", None):
-        return None
-    path = _import_dir() / Path(str(data.get("file", ""))).name
-    return path if path.is_file() else None
+STORE = PreviewStore("sites")
 
 
 def preview_upload(upload, user) -> ImportPreview:
     """Store the upload, read it for `user`; only an upload without errors is kept (for its confirmation)."""
-    name = f"{uuid.uuid4().hex}.xlsx"
-    path = _import_dir() / name
-    with open(path, "wb") as handle:
-        for chunk in upload.chunks():
-            handle.write(chunk)
+    path, token = STORE.store(upload, user)
     preview = read_sites(path, user)
     if preview.errors:
         path.unlink(missing_ok=True)
     else:
-        preview.token = signing.dumps({"file": name, "user": user.pk}, salt=SALT)
+        preview.token = token
     return preview
 
 
 def preview_from_token(token: str, user) -> ImportPreview | None:
     """The preview of `user`'s stored upload, read again (the database may have changed), or None."""
-    path = _path_of(token, user)
+    path = STORE.path_of(token, user)
     if path is None:
         return None
     preview = read_sites(path, user)
@@ -117,23 +92,7 @@ def preview_from_token(token: str, user) -> ImportPreview | None:
 
 def discard(token: str, user) -> None:
     """Delete the stored upload of a preview that was imported (or cannot be any more)."""
-    path = _path_of(token, user)
-    if path is not None:
-        path.unlink(missing_ok=True)
-
-
-def purge_stale_previews(max_age: int = TOKEN_MAX_AGE) -> int:
-    """Delete stored uploads older than a token lives (nobody can confirm them any more); returns how many."""
-    cutoff = time.time() - max_age
-    removed = 0
-    for path in _import_dir().glob("*.xlsx"):
-        try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
-                removed += 1
-        except FileNotFoundError:  # removed meanwhile (imported, or another run)
-            continue
-    return removed
+    STORE.discard(token, user)
 
 
 # --- Reading --------------------------------------------------------------------------------------------

@@ -269,7 +269,7 @@ CELERY_BEAT_SCHEDULE = {
     "purge-archive-trash": {"task": "archives.tasks.purge_trash", "schedule": crontab(hour=3, minute=30)},
     "process-pending-images": {"task": "archives.tasks.process_pending_images", "schedule": 600.0},
     "expire-ledgers": {"task": "archives.tasks.expire_ledgers", "schedule": crontab(hour=4, minute=0)},
-    "purge-import-previews": {"task": "sites.tasks.purge_import_previews", "schedule": crontab(minute=20)},
+    "purge-import-previews": {"task": "core.tasks.purge_import_previews", "schedule": crontab(minute=20)},
 }
 
 # --- Archives -------------------------------------------------------------------------------------

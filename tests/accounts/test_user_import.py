@@ -278,6 +278,9 @@ def test_a_wrong_extension_is_refused_by_the_form(client, cast):
 
 
 def test_stale_uploads_are_swept(client, cast, media):
+    """Uploads nobody confirmed are removed by the hourly job (core.tasks.purge_import_previews)."""
+    from core import tasks
+
     folder = media / "imports" / "users"
     folder.mkdir(parents=True)
     stale = folder / "old.xlsx"
@@ -285,4 +288,5 @@ def test_stale_uploads_are_swept(client, cast, media):
     os.utime(stale, (0, 0))
     client.force_login(cast.staff)
     client.post(URL, {"file": upload(workbook_bytes([row("a")]))})
-    assert not Path(stale).exists()
+    assert tasks.purge_import_previews.delay().get() == 1
+    assert not Path(stale).exists() and len(list(folder.glob("*.xlsx"))) == 1  # the fresh preview stays

@@ -15,7 +15,8 @@ from openpyxl import Workbook, load_workbook
 from accounts.choices import DataScope, Domain, RegionKind
 from accounts.roles import Role
 from accounts.validators import INVALID_PHONE
-from sites import exports, imports, services, tasks
+from core import previews, tasks
+from sites import exports, imports, services
 from sites.models import Site
 from tests.factories import PartyOrganizationFactory, RegionFactory, SiteFactory, UserFactory
 
@@ -49,7 +50,7 @@ def upload(client, content: bytes, name="示范点.xlsx"):
 
 
 def stored():
-    return list((django_settings.MEDIA_ROOT / "imports").glob("*.xlsx"))
+    return list((django_settings.MEDIA_ROOT / "imports" / "sites").glob("*.xlsx"))
 
 
 def row(organization, where="", **extra):
@@ -287,9 +288,9 @@ def test_the_hourly_job_removes_expired_previews(client, cast, city):
     for name in ("甲村党支部", "甲镇党委"):
         upload(client, workbook_bytes([row(name)]))
     old, fresh = sorted(stored())
-    hours_ago = time.time() - imports.TOKEN_MAX_AGE - 60
+    hours_ago = time.time() - previews.TOKEN_MAX_AGE - 60
     os.utime(old, (hours_ago, hours_ago))
     assert tasks.purge_import_previews.delay().get() == 1
     assert stored() == [fresh]
     schedule = {entry["task"] for entry in django_settings.CELERY_BEAT_SCHEDULE.values()}
-    assert "sites.tasks.purge_import_previews" in schedule
+    assert "core.tasks.purge_import_previews" in schedule
