@@ -17,17 +17,36 @@ def _visible_regions(request):
     return regions_visible_to(request.user) if request else None
 
 
+class RegionSubtreeFilter(django_filters.ModelChoiceFilter):
+    """A region chosen from the user's tree (searchable; regions_visible_to): the rows at that region or under it.
+
+    `paths` are the lookups to a region's path ("region__path", "site__region__path"); a row matches when any of
+    them lies under the chosen region."""
+
+    def __init__(self, *args, paths=("region__path",), **kwargs):
+        self.paths = paths
+        kwargs.setdefault("label", _("区划"))
+        kwargs.setdefault("queryset", _visible_regions)
+        kwargs.setdefault("empty_label", _("全部区划"))
+        kwargs.setdefault(
+            "widget", TreePicker(source="accounts:pick_regions", placeholder=_("全部区划（可输入名称搜索）"))
+        )
+        super().__init__(*args, **kwargs)
+
+    def filter(self, queryset, value):
+        if not value:
+            return queryset
+        condition = Q()
+        for path in self.paths:
+            condition |= Q(**{f"{path}__startswith": value.path})
+        return queryset.filter(condition)
+
+
 class OrganizationFilter(BootstrapFilterSet):
     q = django_filters.CharFilter(label=_("关键词"), method="filter_keyword")
     domain = django_filters.ChoiceFilter(label=_("领域"), choices=Domain.choices, empty_label=_("全部领域"))
     kind = django_filters.ChoiceFilter(label=_("类型"), choices=OrganizationKind.choices, empty_label=_("全部类型"))
-    region = django_filters.ModelChoiceFilter(
-        label=_("区划"),
-        queryset=_visible_regions,
-        method="filter_region",
-        empty_label=_("全部区划"),
-        widget=TreePicker(source="accounts:pick_regions", placeholder=_("全部区划（可输入名称搜索）")),
-    )
+    region = RegionSubtreeFilter()
 
     class Meta:
         model = PartyOrganization
@@ -35,9 +54,6 @@ class OrganizationFilter(BootstrapFilterSet):
 
     def filter_keyword(self, queryset, name, value):
         return queryset.filter(Q(name__icontains=value) | Q(secretary__icontains=value))
-
-    def filter_region(self, queryset, name, value):
-        return queryset.filter(region__path__startswith=value.path)
 
 
 class UserFilter(BootstrapFilterSet):
@@ -48,13 +64,7 @@ class UserFilter(BootstrapFilterSet):
         label=_("角色"), choices=Role.choices, method="filter_role", empty_label=_("全部角色")
     )
     scope = django_filters.ChoiceFilter(label=_("数据范围"), choices=DataScope.choices, empty_label=_("全部范围"))
-    region = django_filters.ModelChoiceFilter(
-        label=_("区划"),
-        queryset=_visible_regions,
-        method="filter_region",
-        empty_label=_("全部区划"),
-        widget=TreePicker(source="accounts:pick_regions", placeholder=_("全部区划（可输入名称搜索）")),
-    )
+    region = RegionSubtreeFilter(paths=("region__path", "organization__region__path"))
     active = django_filters.ChoiceFilter(
         label=_("状态"),
         choices=[("1", _("在用")), ("0", _("已停用"))],
@@ -82,12 +92,6 @@ class UserFilter(BootstrapFilterSet):
         if value == Role.ADMIN:
             matches |= Q(is_superuser=True)
         return queryset.filter(pk__in=queryset.model.objects.filter(matches).values("pk"))
-
-    def filter_region(self, queryset, name, value):
-        """Users who oversee a region under `value`, or whose organization lies under it."""
-        return queryset.filter(
-            Q(region__path__startswith=value.path) | Q(organization__region__path__startswith=value.path)
-        )
 
     def filter_active(self, queryset, name, value):
         return queryset.filter(is_active=value == "1")

@@ -6,9 +6,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Domain
-from accounts.selectors import regions_visible_to
+from accounts.filters import RegionSubtreeFilter
 from core.filters import BootstrapFilterSet
-from core.widgets import TreePicker
 
 from .choices import MaterialCategory
 from .models import Material
@@ -17,20 +16,9 @@ from .selectors import with_evidence_counts
 DATE = forms.DateInput({"type": "date"})
 
 
-def _regions(request):
-    # The tree shows districts and towns, the levels a reviewer sorts their work by; villages are searched.
-    return regions_visible_to(request.user).order_by("path") if request else None
-
-
 class ReviewInboxFilter(BootstrapFilterSet):
     q = django_filters.CharFilter(label=_("示范点或材料"), method="filter_keyword")
-    region = django_filters.ModelChoiceFilter(
-        label=_("区划"),
-        queryset=_regions,
-        method="filter_region",
-        empty_label=_("全部区划"),
-        widget=TreePicker(source="accounts:pick_regions", placeholder=_("全部区划（可输入名称搜索）")),
-    )
+    region = RegionSubtreeFilter(paths=("site__region__path",))
     category = django_filters.ChoiceFilter(label=_("类别"), choices=MaterialCategory.choices, empty_label=_("全部类别"))
     domain = django_filters.ChoiceFilter(
         label=_("领域"), field_name="site__domain", choices=Domain.choices, empty_label=_("全部领域")
@@ -58,9 +46,6 @@ class ReviewInboxFilter(BootstrapFilterSet):
         if code.isdigit():  # a site code as shown on its pages (S00012)
             condition |= Q(site_id=int(code))
         return queryset.filter(condition)
-
-    def filter_region(self, queryset, name, value):
-        return queryset.filter(site__region__path__startswith=value.path)
 
 
 class EvidenceBand(django_filters.ChoiceFilter):

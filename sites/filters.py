@@ -8,16 +8,12 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Domain
-from accounts.selectors import regions_visible_to
+from accounts.filters import RegionSubtreeFilter
 from core.filters import BootstrapFilterSet
-from core.widgets import Picker, TreePicker
+from core.widgets import Picker
 
 from .choices import SiteLevel, SiteState
 from .models import Batch, Site, Zone
-
-
-def _regions(request):
-    return regions_visible_to(request.user) if request else None
 
 
 def _instructors(request):
@@ -40,13 +36,7 @@ def contributed_filters(request) -> dict:
 class SiteFilter(BootstrapFilterSet):
     q = django_filters.CharFilter(label=_("关键词"), method="filter_keyword")
     domain = django_filters.ChoiceFilter(label=_("领域"), choices=Domain.choices, empty_label=_("全部领域"))
-    region = django_filters.ModelChoiceFilter(
-        label=_("区划"),
-        queryset=_regions,
-        method="filter_region",
-        empty_label=_("全部区划"),
-        widget=TreePicker(source="accounts:pick_regions", placeholder=_("全部区划（可输入名称搜索）")),
-    )
+    region = RegionSubtreeFilter()
     state = django_filters.ChoiceFilter(label=_("状态"), choices=SiteState.choices, empty_label=_("全部状态"))
     level = django_filters.ChoiceFilter(label=_("级别"), choices=SiteLevel.choices, empty_label=_("全部级别"))
     year = django_filters.NumberFilter(label=_("推荐年度"), field_name="nomination_year")
@@ -97,9 +87,6 @@ class SiteFilter(BootstrapFilterSet):
         return queryset.filter(
             Q(name__icontains=value) | Q(organization__name__icontains=value) | Q(brand_name__icontains=value)
         )
-
-    def filter_region(self, queryset, name, value):
-        return queryset.filter(region__path__startswith=value.path)
 
     def filter_zone(self, queryset, name, value):
         return queryset.filter(pk__in=value.memberships.values("site"))
