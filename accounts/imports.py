@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from core.previews import PreviewStore
-from core.xlsx import cell_text, open_workbook
+from core.xlsx import cell_text, choice_values, open_workbook
 
 from .choices import DataScope
 from .models import LABEL_SEPARATOR, PartyOrganization, Region, User
@@ -171,13 +171,7 @@ class RegionResolver:
         return region, ""
 
 
-def _labels(choices) -> dict[str, str]:
-    mapping = {str(label): value for value, label in choices.choices}
-    mapping.update({value: value for value in choices.values})
-    return mapping
-
-
-ROLES, SCOPES = _labels(Role), _labels(DataScope)
+ROLES, SCOPES = choice_values(Role), choice_values(DataScope)
 
 
 def _within(manager, region) -> bool:

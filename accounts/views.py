@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -274,7 +275,8 @@ def user_import_passwords(request):
 
 @manages_users
 def user_import_template(request):
-    return exports.import_template_response(request.user)
+    with translation.override(settings.LANGUAGE_CODE):  # import files are read by their Chinese labels
+        return exports.import_template_response(request.user)
 
 
 # --- Party organizations ----------------------------------------------------------------------------

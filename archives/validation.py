@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from PIL import Image
 
 from core.images import size_problem
@@ -27,7 +28,7 @@ class UploadRejected(Exception):
 @dataclass(frozen=True)
 class FileKind:
     code: str  # pdf, jpeg, png, webp, heic, docx, xlsx, pptx, mp4
-    label: str
+    label: str  # lazily translated
     extension: str
     content_type: str
     is_image: bool = False
@@ -35,22 +36,27 @@ class FileKind:
 
 
 KINDS = {
-    "pdf": FileKind("pdf", "PDF 文档", "pdf", "application/pdf", inline=True),
-    "jpeg": FileKind("jpeg", "JPEG 图片", "jpg", "image/jpeg", is_image=True, inline=True),
-    "png": FileKind("png", "PNG 图片", "png", "image/png", is_image=True, inline=True),
-    "webp": FileKind("webp", "WebP 图片", "webp", "image/webp", is_image=True, inline=True),
-    "heic": FileKind("heic", "HEIC 照片", "heic", "image/heic"),
+    "pdf": FileKind("pdf", gettext_lazy("PDF 文档"), "pdf", "application/pdf", inline=True),
+    "jpeg": FileKind("jpeg", gettext_lazy("JPEG 图片"), "jpg", "image/jpeg", is_image=True, inline=True),
+    "png": FileKind("png", gettext_lazy("PNG 图片"), "png", "image/png", is_image=True, inline=True),
+    "webp": FileKind("webp", gettext_lazy("WebP 图片"), "webp", "image/webp", is_image=True, inline=True),
+    "heic": FileKind("heic", gettext_lazy("HEIC 照片"), "heic", "image/heic"),
     "docx": FileKind(
-        "docx", "Word 文档", "docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        "docx",
+        gettext_lazy("Word 文档"),
+        "docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     ),
-    "xlsx": FileKind("xlsx", "Excel 表格", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "xlsx": FileKind(
+        "xlsx", gettext_lazy("Excel 表格"), "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    ),
     "pptx": FileKind(
         "pptx",
-        "PowerPoint 演示文稿",
+        gettext_lazy("PowerPoint 演示文稿"),
         "pptx",
         "application/vnd.openxmlformats-officedocument.presentationml.presentation",
     ),
-    "mp4": FileKind("mp4", "MP4 视频", "mp4", "video/mp4"),
+    "mp4": FileKind("mp4", gettext_lazy("MP4 视频"), "mp4", "video/mp4"),
 }
 DEFAULT_MAX_MB = {
     "pdf": 50,

@@ -18,7 +18,9 @@ import zipfile
 from contextlib import contextmanager
 from datetime import date, datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from openpyxl import load_workbook
 
@@ -88,6 +90,16 @@ def open_workbook(file, *, read_only: bool = True, data_only: bool = True):
         raise UnreadableWorkbook from error
     finally:
         workbook.close()
+
+
+def choice_values(choices) -> dict[str, str]:
+    """What an import accepts for a TextChoices column: each code, and each label in every language the product
+    speaks, so a file filled in from a template made under either language reads back the same."""
+    values = {code: code for code in choices.values}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            values.update({str(label): code for code, label in choices.choices})
+    return values
 
 
 def cell_text(value) -> str:

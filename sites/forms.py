@@ -172,7 +172,8 @@ class TransitionForm(forms.Form):
     def __init__(self, *args, site, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["to_state"].choices = [
-            (t.target, f"{gettext(t.name)}（→ {SiteState(t.target).label}）") for t in rules.manual_targets(site.state)
+            (t.target, gettext("%(act)s（→ %(state)s）") % {"act": gettext(t.name), "state": SiteState(t.target).label})
+            for t in rules.manual_targets(site.state)
         ]
         self.helper = form_helper("to_state", "reason")
 

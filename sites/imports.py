@@ -19,7 +19,7 @@ from accounts.models import LABEL_SEPARATOR, PartyOrganization, Region
 from accounts.selectors import organizations_visible_to
 from accounts.validators import INVALID_PHONE, is_phone
 from core.previews import PreviewStore
-from core.xlsx import UnreadableWorkbook, cell_text, open_workbook
+from core.xlsx import UnreadableWorkbook, cell_text, choice_values, open_workbook
 
 from .choices import SiteLevel, SiteState
 from .exports import IMPORT_COLUMNS, PHONE_COLUMNS
@@ -54,13 +54,7 @@ class ImportPreview:
         return sum(1 for row in self.rows if not row.errors)
 
 
-def _labels(choices) -> dict[str, str]:
-    mapping = {str(label): value for value, label in choices.choices}
-    mapping.update({value: value for value in choices.values})
-    return mapping
-
-
-DOMAINS, LEVELS, STATES = _labels(Domain), _labels(SiteLevel), _labels(SiteState)
+DOMAINS, LEVELS, STATES = choice_values(Domain), choice_values(SiteLevel), choice_values(SiteState)
 
 
 # --- The stored upload ----------------------------------------------------------------------------------

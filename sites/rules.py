@@ -12,7 +12,7 @@ a named site's plaque (摘牌) for cause.
 
 from dataclasses import dataclass
 
-from django.utils.translation import gettext_noop as N
+from django.utils.translation import gettext_noop
 
 from .choices import SiteState as S
 
@@ -29,18 +29,18 @@ class Transition:
 
 
 TRANSITIONS = [
-    Transition(S.NOMINATED, S.CANDIDATE, N("启动创建"), manual=True, by_round=True),
-    Transition(S.NOMINATED, S.NOT_PASSED, N("撤销推荐"), manual=True, by_round=False),
-    Transition(S.CANDIDATE, S.FORMAL, N("验收通过、授牌"), manual=False, by_round=True),
-    Transition(S.CANDIDATE, S.NOT_PASSED, N("验收未通过"), manual=False, by_round=True),
-    Transition(S.CANDIDATE, S.NOT_PASSED, N("撤销创建资格"), manual=True, by_round=False),
-    Transition(S.FORMAL, S.IMPROVING, N("复评通过，进入全面提升阶段"), manual=False, by_round=True),
-    Transition(S.FORMAL, S.ELIMINATED, N("复评未通过，淘汰摘牌"), manual=False, by_round=True),
-    Transition(S.FORMAL, S.ELIMINATED, N("摘牌"), manual=True, by_round=False),
-    Transition(S.IMPROVING, S.IMPROVING, N("年检通过"), manual=False, by_round=True),
-    Transition(S.IMPROVING, S.ELIMINATED, N("年检未通过，淘汰摘牌"), manual=False, by_round=True),
-    Transition(S.IMPROVING, S.ELIMINATED, N("摘牌"), manual=True, by_round=False),
-    Transition(S.NOT_PASSED, S.NOMINATED, N("重新推荐"), manual=True, by_round=False),
+    Transition(S.NOMINATED, S.CANDIDATE, gettext_noop("启动创建"), manual=True, by_round=True),
+    Transition(S.NOMINATED, S.NOT_PASSED, gettext_noop("撤销推荐"), manual=True, by_round=False),
+    Transition(S.CANDIDATE, S.FORMAL, gettext_noop("验收通过、授牌"), manual=False, by_round=True),
+    Transition(S.CANDIDATE, S.NOT_PASSED, gettext_noop("验收未通过"), manual=False, by_round=True),
+    Transition(S.CANDIDATE, S.NOT_PASSED, gettext_noop("撤销创建资格"), manual=True, by_round=False),
+    Transition(S.FORMAL, S.IMPROVING, gettext_noop("复评通过，进入全面提升阶段"), manual=False, by_round=True),
+    Transition(S.FORMAL, S.ELIMINATED, gettext_noop("复评未通过，淘汰摘牌"), manual=False, by_round=True),
+    Transition(S.FORMAL, S.ELIMINATED, gettext_noop("摘牌"), manual=True, by_round=False),
+    Transition(S.IMPROVING, S.IMPROVING, gettext_noop("年检通过"), manual=False, by_round=True),
+    Transition(S.IMPROVING, S.ELIMINATED, gettext_noop("年检未通过，淘汰摘牌"), manual=False, by_round=True),
+    Transition(S.IMPROVING, S.ELIMINATED, gettext_noop("摘牌"), manual=True, by_round=False),
+    Transition(S.NOT_PASSED, S.NOMINATED, gettext_noop("重新推荐"), manual=True, by_round=False),
 ]
 
 

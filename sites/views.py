@@ -1,12 +1,13 @@
 """Site pages: the registry list, a site's page, its edit forms, state changes, export, import, targets."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -353,7 +354,8 @@ def site_import(request):
 
 @require_permission(ADD)
 def site_import_template(request):
-    return exports.import_template_response(request.user)
+    with translation.override(settings.LANGUAGE_CODE):  # import files are read by their Chinese labels
+        return exports.import_template_response(request.user)
 
 
 def _tab(key: str, label, *extra):

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from accounts.choices import Domain
-from core.xlsx import UnreadableWorkbook, open_workbook
+from core.xlsx import UnreadableWorkbook, choice_values, open_workbook
 
 from . import rules
 from .choices import DEFAULT_LEVELS, MaterialCategory, ScoringKind, SectionKind
@@ -50,15 +50,8 @@ class ParsedStandard:
         return sum(len(section.items) for section in self.sections)
 
 
-def _by_label(choices) -> dict[str, str]:
-    """Accept a choice by its Chinese label or its code."""
-    mapping = {str(label): value for value, label in choices.choices}
-    mapping.update({value: value for value in choices.values})
-    return mapping
-
-
-SECTION_KINDS, DOMAINS = _by_label(SectionKind), _by_label(Domain)
-SCORING_KINDS, CATEGORIES = _by_label(ScoringKind), _by_label(MaterialCategory)
+SECTION_KINDS, DOMAINS = choice_values(SectionKind), choice_values(Domain)
+SCORING_KINDS, CATEGORIES = choice_values(ScoringKind), choice_values(MaterialCategory)
 SCORING_KINDS.update({"有无": ScoringKind.PRESENCE, "有/无": ScoringKind.PRESENCE})
 DOMAINS.update({"通用": "", "全部领域": ""})
 

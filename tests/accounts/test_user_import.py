@@ -290,3 +290,27 @@ def test_stale_uploads_are_swept(client, cast, media):
     client.post(URL, {"file": upload(workbook_bytes([row("a")]))})
     assert tasks.purge_import_previews.delay().get() == 1
     assert not Path(stale).exists() and len(list(folder.glob("*.xlsx"))) == 1  # the fresh preview stays
+
+
+def test_a_template_downloaded_in_english_still_imports(client, cast, city, media):
+    """Import files are read by their Chinese column names and labels: the template is Chinese whatever the page
+    language, and English labels typed into a file are accepted too."""
+    client.force_login(cast.admin)
+    client.get("/", {"lang": "en"})
+    workbook = load_workbook(BytesIO(client.get(TEMPLATE).content))
+    sheet = workbook["用户"]
+    roles = {row[5] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert roles <= {"示范点负责人", "区县联络员"}
+    buffer = BytesIO()
+    workbook.save(buffer)
+    response = client.post(URL, {"file": upload(buffer.getvalue())})
+    assert response.context["preview"].errors == []
+
+
+def test_labels_in_any_language_are_understood():
+    from accounts.choices import DataScope
+    from core.xlsx import choice_values
+
+    values = choice_values(DataScope)
+    assert values["全市"] == values["city"] == values[str(DataScope.CITY.label)] == "city"
+    assert values["Whole city"] == "city"
