@@ -19,10 +19,11 @@ from .selectors import import_example_organization
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LIST_COLUMNS = [
     ("名称", 30),
+    ("编号", 9),
     ("党组织", 30),
     ("领域", 12),
     ("区县", 10),
-    ("所在区划", 14),
+    ("所在区划", 30),
     ("级别", 8),
     ("推荐年度", 9),
     ("状态", 10),
@@ -65,10 +66,11 @@ def sites_response(queryset) -> FileResponse:
             sheet,
             [
                 site.name,
+                site.code,
                 site.organization.name,
                 str(Domain(site.domain).label),
                 districts.get(district_id, ""),
-                site.region.name,
+                str(site.region),  # the path: three 杨柳村 are told apart
                 str(SiteLevel(site.level).label),
                 site.nomination_year,
                 str(SiteState(site.state).label),

@@ -126,6 +126,13 @@ def test_export_equals_the_filtered_list(client, cast, sites):
     assert "filename*=UTF-8''" in response["Content-Disposition"]
 
 
+def test_export_tells_same_named_sites_apart(client, cast, sites):
+    client.force_login(cast.staff)
+    workbook = load_workbook(BytesIO(b"".join(client.get("/sites/export.xlsx").streaming_content)))
+    rows = {row[0]: row for row in workbook.active.iter_rows(min_row=2, values_only=True)}
+    assert rows["甲村示范点"][1] == sites["a"].code and rows["甲村示范点"][5] == "甲区 · 甲镇 · 甲村"
+
+
 def test_export_respects_scope(client, cast, sites):
     client.force_login(cast.outsider)
     workbook = load_workbook(BytesIO(b"".join(client.get("/sites/export.xlsx").streaming_content)))
