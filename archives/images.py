@@ -21,10 +21,20 @@ from .models import MaterialVersion
 THUMBNAIL_SIZE = (480, 480)
 
 
+SWEEP_DAYS = 7
+
+
 def pending_versions():
-    """Uploaded photos not processed yet, older than a few minutes (their job should have run by then)."""
-    cutoff = timezone.now() - timedelta(minutes=5)
-    return MaterialVersion.objects.filter(processed=False, kind__in=list(FORMATS), uploaded_at__lt=cutoff)
+    """Uploaded photos not processed yet, older than a few minutes (their job should have run by then), newest
+    first. A photo that still fails after SWEEP_DAYS of retries (it cannot be decoded) is left alone, so a pile of
+    broken uploads can never hold back new photos."""
+    now = timezone.now()
+    return MaterialVersion.objects.filter(
+        processed=False,
+        kind__in=list(FORMATS),
+        uploaded_at__lt=now - timedelta(minutes=5),
+        uploaded_at__gte=now - timedelta(days=SWEEP_DAYS),
+    ).order_by("-uploaded_at")
 
 
 def process_version(version_id: int) -> None:

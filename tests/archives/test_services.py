@@ -204,3 +204,29 @@ def test_a_share_is_rounded_down_so_that_100_percent_means_complete():
     assert share_percent(199, 200) == 99
     assert share_percent(200, 200) == 100
     assert share_percent(0, 0) == 0
+
+
+def test_the_sweeper_takes_new_photos_first_and_gives_up_on_old_failures(
+    site, cast, django_capture_on_commit_callbacks
+):
+    from archives import images
+    from archives.models import MaterialVersion
+
+    def photo(name):
+        return (
+            services.material_upload(
+                site=site,
+                by=cast.leader,
+                category="activity_photos",
+                year=2026,
+                files=[upload(name, samples.image_bytes())],
+            )
+            .materials[0]
+            .versions.get()
+        )
+
+    recent, old, stale = photo("a.jpg"), photo("b.jpg"), photo("c.jpg")  # not processed: jobs not run
+    now = timezone.now()
+    for version, age in ((recent, timedelta(minutes=10)), (old, timedelta(days=2)), (stale, timedelta(days=30))):
+        MaterialVersion.objects.filter(pk=version.pk).update(uploaded_at=now - age)
+    assert list(images.pending_versions().values_list("pk", flat=True)) == [recent.pk, old.pk]
