@@ -129,7 +129,18 @@ def test_a_regional_ledger_has_a_folder_per_site_by_name_and_code_under_its_regi
             )
 
 
-HOSTILE = ["../../../etc/passwd", "..", ".", "/", "\\..\\..\\windows", " . . ", "CON", "a\u202egpj.exe", "名" * 300, ""]
+HOSTILE = [
+    "../../../etc/passwd",
+    "..",
+    ".",
+    "/",
+    "\\..\\..\\windows",
+    " . . ",
+    "CON",
+    "a\u202egpj.exe",
+    "名" * 200,
+    "",
+]  # 200: the title field's limit
 
 
 def test_entry_names_never_leave_the_ledger_folder_whatever_things_are_called(city, cast, tmp_path):
