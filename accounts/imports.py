@@ -13,18 +13,18 @@ from dataclasses import dataclass, field
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from core.previews import PreviewStore
 from core.xlsx import cell_text, choice_values, open_workbook
 
 from .choices import DataScope
-from .models import LABEL_SEPARATOR, PartyOrganization, Region, User
+from .models import PartyOrganization, Region, User
 from .permissions import assignable_roles, grantable_scopes, is_administrator
+from .region_paths import one_region, regions_matching
 from .roles import Role
 from .selectors import organizations_visible_to
-from .validators import is_phone
+from .validators import INVALID_PHONE, is_phone
 
 COLUMNS = [
     ("用户名", 16),
@@ -40,8 +40,6 @@ COLUMNS = [
 ]
 REQUIRED = ["用户名", "姓名", "角色"]
 MAX_ROWS = 2000
-# "临江区 · 石门镇 · 杨柳村", "临江区/石门镇/杨柳村", "临江区-石门镇-杨柳村", "临江区·石门镇·杨柳村" all name one place.
-PATH_SEPARATORS = re.compile(r"\s*[/／\\\-－—·•・>＞]\s*|\s+")
 
 
 class UnreadableFile(ValidationError):
@@ -126,51 +124,6 @@ def read_users(path, manager) -> ImportPreview:
     return ImportPreview(rows, errors)
 
 
-def path_parts(text: str) -> list[str]:
-    return [part for part in PATH_SEPARATORS.split(text.strip()) if part]
-
-
-class RegionResolver:
-    """Finds regions by their path as shown everywhere ("临江区 · 石门镇 · 杨柳村"), written with any of the
-    usual separators, with or without the city's own name in front, or by a last-level name that is unique."""
-
-    def __init__(self, texts):
-        roots = set(Region.objects.filter(parent__isnull=True).values_list("name", flat=True))
-        self.keys = {}
-        for text in {text for text in texts if text}:
-            parts = path_parts(text)
-            if len(parts) > 1 and parts[0] in roots:
-                parts = parts[1:]
-            self.keys[text] = parts
-        labels = {LABEL_SEPARATOR.join(parts) for parts in self.keys.values() if len(parts) > 1}
-        names = {parts[0] for parts in self.keys.values() if len(parts) == 1}
-        found = Region.objects.filter(Q(label__in=labels) | Q(name__in=names)) if labels or names else []
-        self.by_label, self.by_name = {}, {}
-        for region in found:
-            self.by_label[region.label] = region
-            self.by_name.setdefault(region.name, []).append(region)
-
-    def resolve(self, text: str) -> tuple[Region | None, str]:
-        """(region, "") or (None, why not)."""
-        parts = self.keys.get(text) or path_parts(text)
-        if len(parts) == 1:
-            candidates = self.by_name.get(parts[0], [])
-            if len(candidates) == 1:
-                return candidates[0], ""
-            if candidates:
-                examples = "、".join(f"“{region.label}”" for region in sorted(candidates, key=lambda r: r.path)[:3])
-                return None, _("“%(text)s”有 %(count)s 个同名区划，请填写完整路径，如 %(examples)s") % {
-                    "text": text,
-                    "count": len(candidates),
-                    "examples": examples,
-                }
-            return None, _("系统中没有区划“%(text)s”") % {"text": text}
-        region = self.by_label.get(LABEL_SEPARATOR.join(parts))
-        if region is None:
-            return None, _("系统中没有区划“%(text)s”（请按“区县 · 镇街 · 村社区”填写完整路径）") % {"text": text}
-        return region, ""
-
-
 ROLES, SCOPES = choice_values(Role), choice_values(DataScope)
 
 
@@ -186,7 +139,8 @@ def _column(column: str, message: str) -> str:
 
 
 def _check(rows: list[ImportRow], manager) -> None:
-    regions = RegionResolver([row.values.get(column, "") for row in rows for column in ("所辖区域", "党组织所在区划")])
+    places = {row.values.get(column, "") for row in rows for column in ("所辖区域", "党组织所在区划")}
+    regions = regions_matching(places)
     names = {row.values.get("所属党组织", "") for row in rows} - {""}
     organizations: dict[str, list] = {}
     for organization in PartyOrganization.objects.filter(name__in=names).select_related("region"):
@@ -208,12 +162,7 @@ def _check(rows: list[ImportRow], manager) -> None:
         elif len(v["姓名"]) > 50:
             errors.append(_column("姓名", _("不能超过 50 个字")))
         if v.get("手机号") and not is_phone(v["手机号"]):
-            errors.append(
-                _column(
-                    "手机号",
-                    _("“%(value)s”不是有效的电话号码（11 位手机号，或带区号的固定电话）") % {"value": v["手机号"]},
-                )
-            )
+            errors.append(_column("手机号", INVALID_PHONE % {"value": v["手机号"]}))
         if v.get("邮箱"):
             try:
                 validate_email(v["邮箱"])
@@ -300,7 +249,7 @@ def _check_roles(text: str, errors: list, may_grant: set) -> list[str]:
     return roles
 
 
-def _check_region(text: str, scope, errors: list, regions: RegionResolver, manager) -> Region | None:
+def _check_region(text: str, scope, errors: list, regions: dict, manager) -> Region | None:
     if not text:
         if scope == DataScope.REGION:
             errors.append(_column("所辖区域", _("数据范围为“所辖区域”时必须填写")))
@@ -308,7 +257,7 @@ def _check_region(text: str, scope, errors: list, regions: RegionResolver, manag
     if scope != DataScope.REGION:
         errors.append(_column("所辖区域", _("只在数据范围为“所辖区域”时填写")))
         return None
-    region, problem = regions.resolve(text)
+    region, problem = one_region(text, regions)
     if problem:
         errors.append(_column("所辖区域", problem))
         return None
@@ -318,7 +267,7 @@ def _check_region(text: str, scope, errors: list, regions: RegionResolver, manag
     return region
 
 
-def _check_organization(v: dict, errors: list, regions: RegionResolver, organizations: dict, visible: set):
+def _check_organization(v: dict, errors: list, regions: dict, organizations: dict, visible: set):
     name, place = v.get("所属党组织", ""), v.get("党组织所在区划", "")
     if not name:
         if place:
@@ -326,7 +275,7 @@ def _check_organization(v: dict, errors: list, regions: RegionResolver, organiza
         return None
     candidates = organizations.get(name, [])
     if place:
-        where, problem = regions.resolve(place)
+        where, problem = one_region(place, regions)
         if problem:
             errors.append(_column("党组织所在区划", problem))
             return None

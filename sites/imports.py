@@ -9,13 +9,12 @@ Reading never fails with a server error: a file that is not a workbook, declares
 or breaks while its rows are read (openpyxl reads rows lazily in read-only mode) becomes a message.
 """
 
-import re
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from accounts.choices import Domain
-from accounts.models import LABEL_SEPARATOR, PartyOrganization, Region
+from accounts.models import PartyOrganization
+from accounts.region_paths import regions_matching
 from accounts.selectors import organizations_visible_to
 from accounts.validators import INVALID_PHONE, is_phone
 from core.previews import PreviewStore
@@ -26,9 +25,6 @@ from .exports import IMPORT_COLUMNS, PHONE_COLUMNS
 from .models import Site
 
 MAX_ROWS = 5000
-# A region path as people type it: "临江区 · 石门镇 · 杨柳村", "临江区/石门镇/杨柳村", "临江区-石门镇-杨柳村",
-# full-width or not (NFKC makes "／" "/" and "－" "-"), or spaces between the names.
-PATH_SEPARATORS = re.compile(r"[·・•/\\\-–—]+|\s+")
 
 
 @dataclass
@@ -129,29 +125,6 @@ def read_sites(file, user) -> ImportPreview:
 
 
 # --- Regions and organizations ----------------------------------------------------------------------------
-
-
-def path_parts(text: str) -> list[str]:
-    """The names of a region path as typed ("临江区 · 石门镇 · 杨柳村", "临江区／石门镇／杨柳村", "杨柳村")."""
-    return [part for part in PATH_SEPARATORS.split(unicodedata.normalize("NFKC", text)) if part]
-
-
-def regions_matching(texts) -> dict[str, list[Region]]:
-    """For each typed region path, the regions it names: those whose path (from the district down, as shown
-    everywhere) ends with the names typed. A full path names one region; a last-level name may name several."""
-    wanted = {text: path_parts(text) for text in texts if text}
-    roots = set(Region.objects.filter(parent__isnull=True).values_list("name", flat=True))
-    for text, parts in wanted.items():
-        if len(parts) > 1 and parts[0] in roots:  # the city's own name in front: labels start below it
-            wanted[text] = parts[1:]
-    by_name = defaultdict(list)
-    for region in Region.objects.filter(name__in={parts[-1] for parts in wanted.values() if parts}):
-        by_name[region.name].append(region)
-    matches = {}
-    for text, parts in wanted.items():
-        candidates = by_name.get(parts[-1], []) if parts else []
-        matches[text] = [r for r in candidates if r.label.split(LABEL_SEPARATOR)[-len(parts) :] == parts]
-    return matches
 
 
 def _labels_of(regions) -> str:
