@@ -342,10 +342,11 @@ def organization_edit(request, pk):
             return redirect("accounts:organization_detail", pk=organization.pk)
     return render(
         request,
-        "accounts/organization_form.html",
+        "form_page.html",
         {
             "form": form,
-            "organization": organization,
+            "subject": organization,
+            "cancel_url": reverse("accounts:organization_detail", args=[organization.pk]),
             "title": _("编辑党组织"),
             "breadcrumbs": _organizations_crumbs(
                 (organization.name, reverse("accounts:organization_detail", args=[organization.pk])), (_("编辑"), None)
@@ -367,6 +368,11 @@ def organization_create(request):
             return redirect("accounts:organization_detail", pk=organization.pk)
     return render(
         request,
-        "accounts/organization_form.html",
-        {"form": form, "title": _("新建党组织"), "breadcrumbs": _organizations_crumbs((_("新建党组织"), None))},
+        "form_page.html",
+        {
+            "form": form,
+            "cancel_url": reverse("accounts:organization_list"),
+            "title": _("新建党组织"),
+            "breadcrumbs": _organizations_crumbs((_("新建党组织"), None)),
+        },
     )

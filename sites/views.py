@@ -195,10 +195,11 @@ def site_edit(request, pk):
             return redirect(site)
     return render(
         request,
-        "sites/site_form.html",
+        "form_page.html",
         {
             "form": form,
-            "site": site,
+            "subject": site,
+            "cancel_url": site.get_absolute_url(),
             "title": _("编辑示范点信息"),
             "multipart": True,
             "breadcrumbs": _crumbs(site, (_("编辑"), None)),
@@ -295,9 +296,10 @@ def site_nominate(request):
         return redirect(site)
     return render(
         request,
-        "sites/site_form.html",
+        "form_page.html",
         {
             "form": form,
+            "cancel_url": reverse("sites:list"),
             "title": _("推荐创建单位"),
             "breadcrumbs": _crumbs(None, (_("推荐创建单位"), None)),
         },
@@ -592,10 +594,11 @@ def _batch_edit(request, batch):
     crumbs = [(batch.name, reverse("sites:batch", args=[batch.pk]))] if batch else []
     return render(
         request,
-        "sites/batch_form.html",
+        "form_page.html",
         {
             "form": form,
-            "batch": batch,
+            "subject": batch,
+            "cancel_url": reverse("sites:batch", args=[batch.pk]) if batch else reverse("sites:batches"),
             "title": title,
             "breadcrumbs": _tab("batches", _("授牌批次"), *crumbs, (title, None)),
         },

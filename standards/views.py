@@ -97,9 +97,10 @@ def standard_create(request):
         return redirect(standard)
     return render(
         request,
-        "standards/form_page.html",
+        "form_page.html",
         {
             "form": form,
+            "cancel_url": reverse("standards:list"),
             "title": _("新建标准"),
             "breadcrumbs": _crumbs(None, (_("新建标准"), None)),
         },
@@ -120,10 +121,11 @@ def standard_edit(request, pk):
             return redirect(standard)
     return render(
         request,
-        "standards/form_page.html",
+        "form_page.html",
         {
             "form": form,
-            "standard": standard,
+            "subject": standard,
+            "cancel_url": standard.get_absolute_url(),
             "title": _("编辑标准信息"),
             "breadcrumbs": _crumbs(standard, (_("编辑"), None)),
         },
@@ -194,10 +196,11 @@ def section_form(request, pk, section_pk=None):
     title = _("编辑板块") if section_pk else _("添加板块")
     return render(
         request,
-        "standards/form_page.html",
+        "form_page.html",
         {
             "form": form,
-            "standard": standard,
+            "subject": standard,
+            "cancel_url": standard.get_absolute_url(),
             "section": section,
             "title": title,
             "breadcrumbs": _crumbs(standard, (title, None)),
@@ -253,10 +256,11 @@ def item_create(request, pk, section_pk):
             return redirect(f"{standard.get_absolute_url()}#item-{item.pk}")
     return render(
         request,
-        "standards/form_page.html",
+        "form_page.html",
         {
             "form": form,
-            "standard": standard,
+            "subject": standard,
+            "cancel_url": standard.get_absolute_url(),
             "title": _("添加评分项"),
             "breadcrumbs": _crumbs(standard, (_("添加评分项"), None)),
         },
@@ -285,10 +289,11 @@ def item_edit(request, pk, item_pk):
         return _item_row(request, item, form=form)
     return render(
         request,
-        "standards/form_page.html",
+        "form_page.html",
         {
             "form": form,
-            "standard": standard,
+            "subject": standard,
+            "cancel_url": standard.get_absolute_url(),
             "title": _("编辑评分项"),
             "breadcrumbs": _crumbs(standard, (_("编辑评分项"), None)),
         },

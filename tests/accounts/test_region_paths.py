@@ -9,7 +9,14 @@ from tests.factories import RegionFactory
 
 @pytest.mark.parametrize(
     "text",
-    ["甲区 · 甲镇 · 甲村", "甲区/甲镇/甲村", "甲区－甲镇－甲村", "甲区>甲镇>甲村", "测试市 甲区 甲镇 甲村", "甲镇·甲村"],
+    [
+        "甲区 · 甲镇 · 甲村",
+        "甲区/甲镇/甲村",
+        "甲区－甲镇－甲村",
+        "甲区>甲镇>甲村",
+        "测试市 甲区 甲镇 甲村",
+        "甲镇·甲村",
+    ],
 )
 def test_a_path_however_written_names_its_region(city, text):
     RegionFactory(name="甲村", kind=RegionKind.VILLAGE, parent=city.town_b)  # a twin in the other district
