@@ -9,6 +9,7 @@ from core.admin import ScopedAdminMixin
 from .models import PartyOrganization, Region, User
 from .permissions import is_administrator
 from .selectors import organizations_visible_to, regions_visible_to, users_visible_to
+from .services import sites_follow
 
 
 @admin.register(User)
@@ -69,3 +70,8 @@ class PartyOrganizationAdmin(ScopedAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["region", "parent"]
     scope = ("pk", organizations_visible_to)
     scoped_choices = {"region": regions_visible_to, "parent": organizations_visible_to}
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and {"region", "domain"} & set(form.changed_data):
+            sites_follow(obj)  # as the organization page does (services.organization_update)

@@ -54,7 +54,7 @@ class AccountsConfig(AppConfig):
         "organization_create": _("新建党组织"),
         "organization_update": _("修改党组织"),
     }
-    audit_fields = {"roles": (_("角色"), Role)}
+    audit_fields = {"roles": (_("角色"), Role), "moved_sites": (_("随之调整的示范点数"), None)}
 
     def ready(self):
         post_migrate.connect(_sync_roles_after_migrate, dispatch_uid="accounts.sync_roles")

@@ -156,3 +156,23 @@ def test_detail_query_count_is_constant(client, cast, city):
         UserFactory(username=f"member{number}", organization=city.org_a, roles=[Role.LEADER])
         SiteFactory(organization=city.org_a, nomination_year=2000 + number)
     assert queries_for(client, detail(city.org_a)) == baseline
+
+
+def test_an_organization_that_moves_takes_its_sites_with_it(client, cast, city):
+    """A site's region (and so who may see it) is its organization's: moving the organization moves its sites."""
+    from sites.models import Site
+    from tests.factories import SiteFactory
+
+    site = SiteFactory(organization=city.org_a)
+    client.force_login(cast.staff)
+    form = client.get(f"/accounts/organizations/{city.org_a.pk}/edit/").context["form"]
+    response = client.post(
+        f"/accounts/organizations/{city.org_a.pk}/edit/", unchanged_post_data(form) | {"region": city.town_b.pk}
+    )
+    assert response.status_code == 302
+    site = Site.objects.get(pk=site.pk)
+    assert site.region == city.town_b
+    client.force_login(cast.district)  # district A no longer sees it; district B does
+    assert client.get(f"/sites/{site.pk}/").status_code == 404
+    client.force_login(cast.outsider)
+    assert client.get(f"/sites/{site.pk}/").status_code == 200
