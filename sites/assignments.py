@@ -1,84 +1,28 @@
 """People and their sites, seen from the accounts pages: which sites an instructor or liaison is assigned to,
 and an account for a creation-group member (开通账号) from the site page.
 
-accounts cannot import sites, so these pages live here (the user page shows them through sites_tags). Their
-two small forms live beside the views: they serve only these pages.
+accounts cannot import sites, so these pages live here (the user page shows them through sites_tags); who
+may use them is sites.permissions, their forms are in sites.forms.
 """
 
 import re
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
 from accounts.models import User
-from accounts.permissions import assignable_roles, may_manage, may_manage_users
-from accounts.roles import Role
 from accounts.selectors import users_visible_to
-from core.forms import form_helper
-from core.widgets import MultiPicker
 
 from . import services
+from .forms import MemberAccountForm, UserSitesForm
 from .models import CreationGroupMember
+from .permissions import may_assign_sites, may_open_member_accounts
 from .selectors import sites_visible_to
-
-INSTRUCTING_ROLES = (Role.INSTRUCTOR, Role.STAFF)  # staff may be a site's instructor too (SiteStaffForm)
-LIAISON_ROLES = (Role.DISTRICT,)
-
-
-def may_assign_sites(manager, person) -> bool:
-    return manager.has_perm("sites.change_site") and may_manage(manager, person)
-
-
-def may_open_member_accounts(user) -> bool:
-    return may_manage_users(user) and Role.LEADER in assignable_roles(user)
-
-
-class UserSitesForm(forms.Form):
-    instructed = forms.ModelMultipleChoiceField(
-        label=gettext_lazy("作为督查指导员的示范点"),
-        queryset=None,
-        required=False,
-        widget=MultiPicker(source="sites:pick", placeholder=gettext_lazy("输入示范点名称搜索")),
-    )
-    liaised = forms.ModelMultipleChoiceField(
-        label=gettext_lazy("作为联络员的示范点"),
-        queryset=None,
-        required=False,
-        widget=MultiPicker(source="sites:pick", placeholder=gettext_lazy("输入示范点名称搜索")),
-    )
-
-    def __init__(self, *args, person, manager, **kwargs):
-        super().__init__(*args, **kwargs)
-        visible = sites_visible_to(manager)
-        for name, roles, related in (
-            ("instructed", INSTRUCTING_ROLES, "instructed_sites"),
-            ("liaised", LIAISON_ROLES, "liaison_sites"),
-        ):
-            if not person.has_role(*roles):
-                del self.fields[name]
-                continue
-            self.fields[name].queryset = visible
-            self.initial[name] = list(visible.filter(pk__in=getattr(person, related).values("pk")))
-        self.helper = form_helper(*self.fields)
-
-
-class MemberAccountForm(forms.Form):
-    username = forms.CharField(
-        label=gettext_lazy("用户名"),
-        max_length=150,
-        help_text=gettext_lazy("登录用的名称，可修改：字母、数字或 @ . + - _"),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = form_helper("username")
 
 
 def _proposed_username(member) -> str:

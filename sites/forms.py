@@ -18,6 +18,8 @@ from core.widgets import MultiPicker, Picker, TreePicker
 from . import rules
 from .choices import NAMED_STATES, SiteState, ZoneKind
 from .models import Batch, CreationGroupMember, Narrator, Site, Subsidy, TourStop, Zone
+from .permissions import INSTRUCTING_ROLES, LIAISON_ROLES
+from .selectors import sites_visible_to
 from .services import LEADER_FIELDS, STAFF_FIELDS
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
@@ -407,3 +409,44 @@ class TargetGridForm(forms.Form):
     def values(self) -> dict[str, tuple[int, int]]:
         data = self.cleaned_data
         return {code: (data.get(f"{code}-creating") or 0, data.get(f"{code}-named") or 0) for code, *_ in self.rows}
+
+
+class UserSitesForm(forms.Form):
+    instructed = forms.ModelMultipleChoiceField(
+        label=_("作为督查指导员的示范点"),
+        queryset=None,
+        required=False,
+        widget=MultiPicker(source="sites:pick", placeholder=_("输入示范点名称搜索")),
+    )
+    liaised = forms.ModelMultipleChoiceField(
+        label=_("作为联络员的示范点"),
+        queryset=None,
+        required=False,
+        widget=MultiPicker(source="sites:pick", placeholder=_("输入示范点名称搜索")),
+    )
+
+    def __init__(self, *args, person, manager, **kwargs):
+        super().__init__(*args, **kwargs)
+        visible = sites_visible_to(manager)
+        for name, roles, related in (
+            ("instructed", INSTRUCTING_ROLES, "instructed_sites"),
+            ("liaised", LIAISON_ROLES, "liaison_sites"),
+        ):
+            if not person.has_role(*roles):
+                del self.fields[name]
+                continue
+            self.fields[name].queryset = visible
+            self.initial[name] = list(visible.filter(pk__in=getattr(person, related).values("pk")))
+        self.helper = form_helper(*self.fields)
+
+
+class MemberAccountForm(forms.Form):
+    username = forms.CharField(
+        label=_("用户名"),
+        max_length=150,
+        help_text=_("登录用的名称，可修改：字母、数字或 @ . + - _"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = form_helper("username")

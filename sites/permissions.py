@@ -1,5 +1,6 @@
 """Who may change what on a site (what they may see is sites_visible_to)."""
 
+from accounts.permissions import assignable_roles, may_manage, may_manage_users
 from accounts.roles import Role
 
 from .services import LEADER_FIELDS, STAFF_FIELDS
@@ -21,3 +22,15 @@ def editable_fields(user, site) -> list[str]:
 
 def may_edit_route_and_narrators(user, site) -> bool:
     return is_site_manager(user) or user.has_role(Role.LEADER, Role.DISTRICT)
+
+
+INSTRUCTING_ROLES = (Role.INSTRUCTOR, Role.STAFF)  # staff may be a site's instructor too (SiteStaffForm)
+LIAISON_ROLES = (Role.DISTRICT,)
+
+
+def may_assign_sites(manager, person) -> bool:
+    return manager.has_perm("sites.change_site") and may_manage(manager, person)
+
+
+def may_open_member_accounts(user) -> bool:
+    return may_manage_users(user) and Role.LEADER in assignable_roles(user)

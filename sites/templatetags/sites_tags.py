@@ -2,7 +2,7 @@
 
 from django import template
 
-from sites.assignments import INSTRUCTING_ROLES, LIAISON_ROLES, may_assign_sites, may_open_member_accounts
+from sites.permissions import INSTRUCTING_ROLES, LIAISON_ROLES, may_assign_sites, may_open_member_accounts
 from sites.selectors import sites_visible_to
 
 register = template.Library()
