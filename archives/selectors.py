@@ -2,16 +2,30 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
-from accounts.choices import Domain
+from accounts.choices import DataScope, Domain
+from accounts.selectors import regions_visible_to
 from sites.selectors import sites_visible_to
 from standards.models import Item
 from standards.selectors import applicable_items, programme_year, standards_for_year
 
 from .choices import ReviewState
-from .models import Material, MaterialVersion
+from .models import Ledger, Material, MaterialVersion
 from .permissions import sites_reviewable_by
 
 
@@ -69,16 +83,10 @@ def trash_of(user, site=None) -> QuerySet[Material]:
 
 def ledgers_visible_to(user) -> QuerySet:
     """A site's ledgers for those who see the site; region and citywide ledgers for staff in scope."""
-    from django.db.models import Q
-
-    from accounts.selectors import regions_visible_to
-
-    from .models import Ledger
-
     condition = Q(site__in=sites_visible_to(user).values("pk"))
     if user.has_perm("archives.change_material"):
         condition |= Q(site__isnull=True, region__in=regions_visible_to(user).values("pk"))
-        if user.is_superuser or user.scope == "city":
+        if user.is_superuser or user.scope == DataScope.CITY:
             condition |= Q(site__isnull=True, region__isnull=True)
     return Ledger.objects.filter(condition).select_related("site", "region", "requested_by")
 
@@ -87,10 +95,6 @@ def mark_ledger_changes(ledgers) -> list:
     """Set `changed_materials` on each ledger of `ledgers` that is the newest of its scope and finished: how many
     materials of its scope were created, replaced, restored, reviewed, edited or deleted after it was requested
     (it may lack them, so generating it again is worth it). One query, however many ledgers are given."""
-    from django.db.models import Count, Exists, OuterRef, Q
-
-    from .models import Ledger
-
     newest, seen = [], set()
     for ledger in ledgers:  # newest first: older ledgers of a scope are superseded anyway
         ledger.changed_materials = 0
