@@ -181,9 +181,7 @@ def upload(request, site_id):
         if "application/json" in request.headers.get("Accept", ""):
             errors = [message for field_errors in form.errors.values() for message in field_errors]
             return JsonResponse({"accepted": [], "rejected": [], "error": "；".join(errors)}, status=400)
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
+        form_errors_as_messages(request, form)
     return redirect("archives:site", site_id=site.pk)
 
 
@@ -291,9 +289,7 @@ def replace(request, pk):
         else:
             messages.success(request, _("已上传第 %(number)s 版，等待审核。") % {"number": version.number})
     else:
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
+        form_errors_as_messages(request, form)
     return redirect(f"{reverse('archives:site', args=[material.site_id])}#material-{material.pk}")
 
 
