@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.choices import Domain
+from accounts.roles import Role
 from accounts.selectors import organizations_visible_to, regions_visible_to
 from core.audit import describe
 from core.feedback import form_errors_as_messages
@@ -88,6 +89,7 @@ def site_list(request):
             "page_obj": page,
             "can_manage": is_site_manager(request.user),
             "filtered": any(value for key, value in request.GET.items() if key not in ("page", "sort")),
+            "site_leader": request.user.has_role(Role.LEADER),  # an empty list then means "not linked yet"
             "sort_columns": _sort_columns(request.GET.get("sort", "")),
             "breadcrumbs": [(_("示范点"), None)],
         },
