@@ -14,10 +14,15 @@ from core.widgets import Picker
 
 from .choices import SiteLevel, SiteState
 from .models import Batch, Site, Zone
+from .selectors import sites_visible_to
 
 
 def _instructors(request):
-    return get_user_model().objects.filter(groups__name="instructor").order_by("full_name")
+    """The instructors of the sites the user may see: a filter offers no names from outside their scope."""
+    if request is None:
+        return get_user_model().objects.none()
+    assigned = Site.instructors.through.objects.filter(site__in=sites_visible_to(request.user).values("pk"))
+    return get_user_model().objects.filter(pk__in=assigned.values("user")).order_by("full_name")
 
 
 def contributed_filters(request) -> dict:

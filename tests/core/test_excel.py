@@ -88,3 +88,16 @@ def test_ledger_index_writes_typed_text_as_text(city, cast, settings, tmp_path, 
     with ledger.file.open("rb") as handle, zipfile.ZipFile(BytesIO(handle.read())) as archive:
         index = archive.read(ledgers.INDEX_NAME)
     assert_text_only(index, [PAYLOADS[0], "@evil.pdf"])
+
+
+def test_user_workbooks_write_typed_text_as_text(client, cast, city):
+    """The user import template (its example comes from the database) and the one-time password list."""
+    from accounts import exports as account_exports
+
+    city.org_a.name = PAYLOADS[0]
+    city.org_a.save()
+    client.force_login(cast.admin)
+    template = client.get("/accounts/users/import/template.xlsx").content
+    assert_text_only(template, [PAYLOADS[0]])
+    passwords = account_exports.passwords_response([["-leader", PAYLOADS[3], "示范点负责人", "+Ab3kPq7mZ"]])
+    assert_text_only(passwords.content, ["-leader", PAYLOADS[3], "+Ab3kPq7mZ"])

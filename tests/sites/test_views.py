@@ -368,3 +368,14 @@ def test_an_empty_list_says_why_it_is_empty(client, cast, city):
     assert "还没有关联示范点" in html and "放宽筛选条件" not in html
     html = client.get("/sites/", {"state": "formal"}).content.decode()
     assert "没有符合条件的示范点" in html
+
+
+def test_the_instructor_filter_names_only_instructors_of_sites_in_scope(client, cast, sites):
+    from accounts.roles import Role
+    from tests.factories import UserFactory
+
+    other = UserFactory(username="instructor-b", full_name="乙县指导员", roles=[Role.INSTRUCTOR])
+    sites["b"].instructors.add(other)
+    client.force_login(cast.district)
+    html = client.get("/sites/").content.decode()
+    assert cast.instructor.full_name in html and "乙县指导员" not in html
