@@ -29,6 +29,7 @@ urlpatterns = [
     path("sites/", include("sites.urls")),
     path("archives/", include("archives.urls")),
     path("standards/", include("standards.urls")),
+    path("evaluations/", include("evaluations.urls")),
     path("", include("core.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,7 +1,66 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from core.navigation import NavItem
+
+
+def _has_sheets(user) -> bool:
+    from .selectors import scorer_sheets
+
+    return scorer_sheets(user).exists()
+
+
+def _open_sheets(user) -> int:
+    from .choices import RoundStatus, SheetStatus
+    from .selectors import scorer_sheets
+
+    return (
+        scorer_sheets(user)
+        .filter(entry__round__status=RoundStatus.SCORING)
+        .exclude(status=SheetStatus.SUBMITTED)
+        .count()
+    )
+
+
+def _sees_rounds(user) -> bool:
+    from .selectors import rounds_visible_to
+
+    return user.has_perm("evaluations.view_round") or rounds_visible_to(user).exists()
+
 
 class EvaluationsConfig(AppConfig):
     name = "evaluations"
     verbose_name = _("考评")
+    navigation = [
+        NavItem(
+            _("我的评分"), "evaluations:my_sheets", "bi-clipboard-check", order=30, when=_has_sheets, badge=_open_sheets
+        ),
+        NavItem(_("考评"), "evaluations:rounds", "bi-award", order=40, when=_sees_rounds),
+    ]
+    audit_actions = {
+        "round_create": _("新建考评轮次"),
+        "round_update": _("修改考评轮次"),
+        "round_status": _("考评轮次状态变更"),
+        "round_add_sites": _("增加参评示范点"),
+        "round_remove_sites": _("移出参评示范点"),
+        "round_assign": _("分配验收组"),
+        "team_create": _("新建验收组"),
+        "team_update": _("修改验收组"),
+        "team_delete": _("删除验收组"),
+        "sheet_submit": _("提交评分表"),
+        "sheet_return": _("退回评分表"),
+        "sheet_excuse": _("评分表免评"),
+        "sheet_reinstate": _("恢复评分表"),
+        "sheet_key_in": _("代录纸质评分表"),
+        "sheet_import": _("导入纸质评分表"),
+        "sheet_photo_add": _("上传现场照片"),
+        "self_assessment_submit": _("提交自评"),
+        "sheets_remind": _("提醒未完成评分"),
+    }
+    audit_fields = {
+        "sites": (_("示范点数"), None),
+        "team": (_("验收组"), None),
+        "members": (_("评分人员数"), None),
+        "photo": (_("现场照片"), None),
+        "sheets": (_("评分表数"), None),
+    }

@@ -102,3 +102,38 @@ class SiteFactory(factory.django.DjangoModelFactory):
     region = factory.SelfAttribute("organization.region")
     nomination_year = 2026
     state = "candidate"
+
+
+class RoundFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "evaluations.Round"
+
+    name = factory.Sequence(lambda n: f"测试考评{n}")
+    year = 2026
+    standard = factory.SubFactory(StandardFactory, status="published")
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "evaluations.Team"
+
+    round = factory.SubFactory(RoundFactory)
+    name = factory.Sequence(lambda n: f"第{n}验收组")
+
+
+class RoundSiteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "evaluations.RoundSite"
+
+    round = factory.SubFactory(RoundFactory)
+    site = factory.SubFactory(SiteFactory)
+    stage = "acceptance"
+
+
+class ScoreSheetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "evaluations.ScoreSheet"
+
+    entry = factory.SubFactory(RoundSiteFactory)
+    scorer = factory.SubFactory(UserFactory, roles=["scorer"])
+    kind = "onsite"

@@ -1,0 +1,38 @@
+"""Who may do what in evaluations (DOMAIN.md §8). What they may see is in selectors (always scoped)."""
+
+from accounts.roles import Role
+
+from .choices import RoundStatus, SheetKind, SheetStatus
+
+
+def may_manage_rounds(user) -> bool:
+    """Staff and administrators open rounds, form teams, assign sites, excuse sheets and key in paper sheets."""
+    return bool(getattr(user, "is_authenticated", False)) and user.has_perm("evaluations.change_round")
+
+
+def leads_team(user, entry) -> bool:
+    team = entry.team
+    return team is not None and team.leader_id == getattr(user, "pk", None)
+
+
+def may_see_progress(user, round_) -> bool:
+    """Staff see every round's progress; a team leader sees their own teams' part (selectors.progress_entries)."""
+    if may_manage_rounds(user):
+        return True
+    return round_.teams.filter(leader=user).exists()
+
+
+def may_return(user, sheet) -> bool:
+    """The sheet's team leader, or staff, while the round is scoring and the sheet submitted."""
+    if sheet.kind != SheetKind.ONSITE or sheet.status != SheetStatus.SUBMITTED:
+        return False
+    if sheet.entry.round.status != RoundStatus.SCORING:
+        return False
+    return may_manage_rounds(user) or leads_team(user, sheet.entry)
+
+
+def is_site_leader_of(user, site) -> bool:
+    """A site leader (role) in the site's creation group: fills the site's self-assessment."""
+    if not getattr(user, "is_authenticated", False) or not user.has_role(Role.LEADER):
+        return False
+    return site.group_members.filter(user=user).exists()

@@ -1,0 +1,169 @@
+"""Reads of evaluations, always through the user's role and assignments (DOMAIN.md §8).
+
+Blindness: a scorer sees no other scorer's sheet and no aggregate of a site until their own sheet for it is
+submitted (`may_see_other_sheets`). Every page that shows several sheets of a site asks it.
+"""
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from accounts.choices import DataScope
+from sites.models import CreationGroupMember
+
+from .choices import RoundStatus, SheetKind, SheetStatus
+from .models import ItemScore, Round, RoundSite, ScoreChange, ScoreSheet, SheetPhoto
+from .permissions import may_manage_rounds
+
+# A scorer's sheets are open to them once on-site scoring starts; after it completes they stay readable.
+SCORER_ROUND_STATUSES = (RoundStatus.SCORING, RoundStatus.SCORED)
+
+
+def _city_reader(user) -> bool:
+    """Staff, administrators and city-wide leaders (viewers) know every round; only staff see its sheets."""
+    return may_manage_rounds(user) or (user.scope == DataScope.CITY and user.has_perm("evaluations.view_round"))
+
+
+def rounds_visible_to(user) -> QuerySet[Round]:
+    """Staff, administrators and city-wide readers see every round; others the rounds they take part in: as a
+    team leader, a scorer, or the leader of a site in it."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Round.objects.none()
+    if _city_reader(user):
+        return Round.objects.all()
+    own_sites = CreationGroupMember.objects.filter(user=user).values("site")
+    return Round.objects.filter(
+        Q(teams__leader=user)
+        | Q(entries__sheets__scorer=user, entries__sheets__kind=SheetKind.ONSITE)
+        | Q(entries__site__in=own_sites)
+    ).distinct()
+
+
+def round_for(user, pk: int) -> Round:
+    try:
+        return rounds_visible_to(user).select_related("standard", "created_by").get(pk=pk)
+    except Round.DoesNotExist as error:
+        raise Http404 from error
+
+
+def scorer_sheets(user) -> QuerySet[ScoreSheet]:
+    """The on-site sheets a scorer works on: their own, in rounds being scored (or scored), not excused."""
+    return (
+        ScoreSheet.objects.filter(scorer=user, kind=SheetKind.ONSITE, entry__round__status__in=SCORER_ROUND_STATUSES)
+        .exclude(status=SheetStatus.EXCUSED)
+        .select_related("entry__round", "entry__site__region", "entry__site__organization", "entry__team")
+        .order_by("-entry__round__year", "status", "entry__site__name")
+    )
+
+
+def sheets_visible_to(user) -> QuerySet[ScoreSheet]:
+    """Every sheet the user may open: staff all; a team leader their teams' sheets; a scorer their own, and the
+    others of a site once their own for it is submitted; a site leader their site's self-assessment."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return ScoreSheet.objects.none()
+    if may_manage_rounds(user):
+        return ScoreSheet.objects.all()
+    own_submitted = ScoreSheet.objects.filter(
+        entry=OuterRef("entry"), scorer=user, kind=SheetKind.ONSITE, status=SheetStatus.SUBMITTED
+    )
+    own_sites = CreationGroupMember.objects.filter(user=user).values("site")
+    return ScoreSheet.objects.filter(
+        Q(scorer=user, kind=SheetKind.ONSITE, entry__round__status__in=SCORER_ROUND_STATUSES)
+        | Q(entry__team__leader=user)
+        | (Q(Exists(own_submitted)) & Q(kind=SheetKind.ONSITE))
+        | Q(kind=SheetKind.SELF, entry__site__in=own_sites)
+    )
+
+
+def sheet_for(user, pk: int) -> ScoreSheet:
+    """A sheet the user may open, with what its page needs, or 404 (never 403: a sheet's address reveals nothing)."""
+    try:
+        return (
+            sheets_visible_to(user)
+            .select_related(
+                "entry__round__standard",
+                "entry__site__region",
+                "entry__site__organization",
+                "entry__team__leader",
+                "scorer",
+                "keyed_by",
+            )
+            .get(pk=pk)
+        )
+    except ScoreSheet.DoesNotExist as error:
+        raise Http404 from error
+
+
+def may_see_other_sheets(user, entry: RoundSite) -> bool:
+    """Whether `user` may see the other sheets and any aggregate of this site (blindness, DOMAIN.md §8)."""
+    if may_manage_rounds(user):
+        return True
+    if entry.team_id and entry.team.leader_id == user.pk:
+        return True
+    return ScoreSheet.objects.filter(
+        entry=entry, scorer=user, kind=SheetKind.ONSITE, status=SheetStatus.SUBMITTED
+    ).exists()
+
+
+def sheet_scores(sheet: ScoreSheet) -> dict[int, ItemScore]:
+    """Item id -> the sheet's entry (with its chosen materials)."""
+    return {score.item_id: score for score in sheet.scores.prefetch_related("materials")}
+
+
+def sheet_photos(sheet: ScoreSheet) -> dict[int, list[SheetPhoto]]:
+    photos: dict[int, list[SheetPhoto]] = {}
+    for photo in sheet.photos.order_by("captured_at", "id"):
+        photos.setdefault(photo.item_id, []).append(photo)
+    return photos
+
+
+def sheet_history(sheet: ScoreSheet) -> QuerySet[ScoreChange]:
+    """The changes made after a first submission (and each return), newest first, for the sheet's record."""
+    return sheet.changes.filter(after_submission=True).select_related("item", "by").order_by("-at", "-id")
+
+
+def round_entries(round_: Round, user) -> QuerySet[RoundSite]:
+    """A round's sites as `user` may see them in progress pages: all for staff, a team leader's teams' only."""
+    entries = round_.entries.select_related("site__region", "site__organization", "team__leader")
+    if may_manage_rounds(user):
+        return entries
+    return entries.filter(team__leader=user)
+
+
+def progress_entries(round_: Round, user) -> QuerySet[RoundSite]:
+    """Per site: sheet counts by state (one query for any number of sites)."""
+    onsite = Q(sheets__kind=SheetKind.ONSITE)
+    return round_entries(round_, user).annotate(
+        sheets_total=Count("sheets", filter=onsite),
+        sheets_submitted=Count("sheets", filter=onsite & Q(sheets__status=SheetStatus.SUBMITTED)),
+        sheets_in_progress=Count("sheets", filter=onsite & Q(sheets__status=SheetStatus.IN_PROGRESS)),
+        sheets_not_started=Count("sheets", filter=onsite & Q(sheets__status=SheetStatus.NOT_STARTED)),
+        sheets_excused=Count("sheets", filter=onsite & Q(sheets__status=SheetStatus.EXCUSED)),
+    )
+
+
+def progress_sheets(round_: Round, user) -> QuerySet[ScoreSheet]:
+    """Every on-site sheet of the round that `user` may follow, with its site and scorer."""
+    sheets = ScoreSheet.objects.filter(entry__round=round_, kind=SheetKind.ONSITE).select_related(
+        "entry__site", "entry__team", "scorer"
+    )
+    if may_manage_rounds(user):
+        return sheets
+    return sheets.filter(entry__team__leader=user)
+
+
+def sheet_status_counts(round_: Round, user) -> dict[str, int]:
+    rows = progress_sheets(round_, user).order_by().values("status").annotate(n=Count("id"))
+    counts = dict.fromkeys(SheetStatus.values, 0)
+    counts.update({row["status"]: row["n"] for row in rows})
+    return counts
+
+
+def self_assessment_entries(user) -> QuerySet[RoundSite]:
+    """The round entries whose self-assessment `user` (a site leader) fills in."""
+    own_sites = CreationGroupMember.objects.filter(user=user).values("site")
+    return (
+        RoundSite.objects.filter(site__in=own_sites)
+        .exclude(round__status=RoundStatus.DRAFT)
+        .select_related("round", "site")
+        .prefetch_related(Prefetch("sheets", queryset=ScoreSheet.objects.filter(kind=SheetKind.SELF)))
+    )

@@ -1,0 +1,54 @@
+"""URLs of evaluations. Each part of the views lives in its own module (views/…)."""
+
+from django.urls import path
+
+from .views import entries, paper, progress, rounds, selfassess, sheets
+
+app_name = "evaluations"
+
+urlpatterns = [
+    # Rounds, sites, teams, assignment (views/rounds.py)
+    path("", rounds.round_list, name="rounds"),
+    path("new/", rounds.round_create, name="round_create"),
+    path("<int:pk>/", rounds.round_detail, name="round"),
+    path("<int:pk>/edit/", rounds.round_edit, name="round_edit"),
+    path("<int:pk>/step/", rounds.round_step, name="round_step"),
+    path("<int:pk>/sites/", rounds.round_sites, name="round_sites"),
+    path("<int:pk>/sites/add/", rounds.round_sites_add, name="round_sites_add"),
+    path("<int:pk>/sites/remove/", rounds.round_sites_remove, name="round_sites_remove"),
+    path("<int:pk>/teams/", rounds.team_list, name="teams"),
+    path("<int:pk>/teams/new/", rounds.team_create, name="team_create"),
+    path("<int:pk>/teams/<int:team_pk>/edit/", rounds.team_edit, name="team_edit"),
+    path("<int:pk>/teams/<int:team_pk>/delete/", rounds.team_delete, name="team_delete"),
+    path("<int:pk>/assign/", rounds.assign, name="assign"),
+    # Progress, reminders, export, excusals, a site's sheets side by side (views/progress.py, views/entries.py)
+    path("<int:pk>/progress/", progress.progress, name="progress"),
+    path("<int:pk>/progress.xlsx", progress.progress_export, name="progress_export"),
+    path("<int:pk>/remind/", progress.remind, name="remind"),
+    path("sheets/<int:pk>/excuse/", progress.sheet_excuse, name="sheet_excuse"),
+    path("sheets/<int:pk>/reinstate/", progress.sheet_reinstate, name="sheet_reinstate"),
+    path("entries/<int:pk>/", entries.entry_detail, name="entry"),
+    # The scorer's phone pages (views/sheets.py)
+    path("mine/", sheets.my_sheets, name="my_sheets"),
+    path("sheets/sw.js", sheets.service_worker, name="service_worker"),
+    path("sheets/<int:pk>/", sheets.sheet_detail, name="sheet"),
+    path("sheets/<int:pk>/sync/", sheets.sheet_sync, name="sheet_sync"),
+    path("sheets/<int:pk>/photos/", sheets.sheet_photo_upload, name="sheet_photo_upload"),
+    path("sheets/<int:pk>/submit/", sheets.sheet_submit, name="sheet_submit"),
+    path("sheets/<int:pk>/conflict/", sheets.sheet_conflict, name="sheet_conflict"),
+    path("sheets/<int:pk>/return/", sheets.sheet_return, name="sheet_return"),
+    path("sheets/<int:pk>/evidence/<int:version_pk>/", sheets.evidence_file, name="evidence_file"),
+    path("photos/<int:pk>/", sheets.photo_file, name="photo"),
+    path("photos/<int:pk>/thumbnail/", sheets.photo_file, {"thumbnail": True}, name="photo_thumbnail"),
+    # Self-assessment by the site leader (views/selfassess.py)
+    path("self/", selfassess.self_assessment_list, name="self_assessments"),
+    path("entries/<int:pk>/self/", selfassess.self_assessment, name="self_assessment"),
+    path("entries/<int:pk>/self/save/", selfassess.self_assessment_save, name="self_assessment_save"),
+    path("entries/<int:pk>/self/submit/", selfassess.self_assessment_submit, name="self_assessment_submit"),
+    # Paper fallback (views/paper.py)
+    path("sheets/<int:pk>/print/", paper.sheet_print, name="sheet_print"),
+    path("sheets/<int:pk>/key-in/", paper.sheet_key_in, name="sheet_key_in"),
+    path("<int:pk>/import/", paper.paper_import, name="paper_import"),
+    path("<int:pk>/import/template.xlsx", paper.paper_import_template, name="paper_import_template"),
+    path("<int:pk>/import/confirm/", paper.paper_import_confirm, name="paper_import_confirm"),
+]
