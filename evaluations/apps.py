@@ -22,6 +22,12 @@ def _open_sheets(user) -> int:
     )
 
 
+def _has_self_assessments(user) -> bool:
+    from .selectors import self_assessment_entries
+
+    return user.has_role("leader") and self_assessment_entries(user).exists()
+
+
 def _sees_rounds(user) -> bool:
     from .selectors import rounds_visible_to
 
@@ -35,6 +41,7 @@ class EvaluationsConfig(AppConfig):
         NavItem(
             _("我的评分"), "evaluations:my_sheets", "bi-clipboard-check", order=30, when=_has_sheets, badge=_open_sheets
         ),
+        NavItem(_("自评"), "evaluations:self_assessments", "bi-ui-checks", order=31, when=_has_self_assessments),
         NavItem(_("考评"), "evaluations:rounds", "bi-award", order=40, when=_sees_rounds),
     ]
     audit_actions = {
