@@ -19,5 +19,5 @@ def evaluations_home_panel(context):
         .count()
     )
     led = user.led_teams.filter(round__status=RoundStatus.SCORING).select_related("round").order_by("round", "name")
-    self_due = [entry for entry in self_assessment_entries(user).filter(round__status=RoundStatus.SELF_ASSESSMENT)]
+    self_due = list(self_assessment_entries(user).filter(round__status=RoundStatus.SELF_ASSESSMENT))
     return {"open_sheets": open_sheets, "led_teams": list(led), "self_due": self_due}
