@@ -22,6 +22,12 @@ def _open_sheets(user) -> int:
     )
 
 
+def _fills_self_assessment(user) -> bool:
+    from .selectors import self_assessment_entries
+
+    return self_assessment_entries(user).exists()
+
+
 def _sees_rounds(user) -> bool:
     from .selectors import rounds_visible_to
 
@@ -35,6 +41,7 @@ class EvaluationsConfig(AppConfig):
         NavItem(
             _("我的评分"), "evaluations:my_sheets", "bi-clipboard-check", order=30, when=_has_sheets, badge=_open_sheets
         ),
+        NavItem(_("自评"), "evaluations:self_assessments", "bi-person-check", order=35, when=_fills_self_assessment),
         NavItem(_("考评"), "evaluations:rounds", "bi-award", order=40, when=_sees_rounds),
     ]
     audit_actions = {
