@@ -4,6 +4,8 @@ Blindness: a scorer sees no other scorer's sheet and no aggregate of a site unti
 submitted (`may_see_other_sheets`). Every page that shows several sheets of a site asks it.
 """
 
+from dataclasses import dataclass
+
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
@@ -144,7 +146,7 @@ def progress_entries(round_: Round, user) -> QuerySet[RoundSite]:
 def progress_sheets(round_: Round, user) -> QuerySet[ScoreSheet]:
     """Every on-site sheet of the round that `user` may follow, with its site and scorer."""
     sheets = ScoreSheet.objects.filter(entry__round=round_, kind=SheetKind.ONSITE).select_related(
-        "entry__site", "entry__team", "scorer"
+        "entry__site", "entry__team", "scorer", "keyed_by"
     )
     if may_manage_rounds(user):
         return sheets
@@ -167,3 +169,57 @@ def self_assessment_entries(user) -> QuerySet[RoundSite]:
         .select_related("round", "site")
         .prefetch_related(Prefetch("sheets", queryset=ScoreSheet.objects.filter(kind=SheetKind.SELF)))
     )
+
+
+def self_assessment_entry_for(user, pk: int) -> RoundSite:
+    """A round entry whose self-assessment `user` may open, or 404: the site's leaders once the round has opened;
+    staff; the entry's team leader; its scorers once on-site scoring has started (DOMAIN.md §8)."""
+    from .permissions import is_site_leader_of
+
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        raise Http404
+    try:
+        entry = (
+            RoundSite.objects.exclude(round__status=RoundStatus.DRAFT)
+            .select_related("round__standard", "site__region", "site__organization", "team__leader")
+            .get(pk=pk)
+        )
+    except RoundSite.DoesNotExist as error:
+        raise Http404 from error
+    if may_manage_rounds(user) or is_site_leader_of(user, entry.site):
+        return entry
+    if entry.team_id and entry.team.leader_id == user.pk:
+        return entry
+    if (
+        entry.round.status in SCORER_ROUND_STATUSES
+        and ScoreSheet.objects.filter(entry=entry, scorer=user, kind=SheetKind.ONSITE)
+        .exclude(status=SheetStatus.EXCUSED)
+        .exists()
+    ):
+        return entry
+    raise Http404
+
+
+def self_assessment_of(entry: RoundSite) -> ScoreSheet | None:
+    return ScoreSheet.objects.filter(entry=entry, kind=SheetKind.SELF).select_related("scorer").first()
+
+
+@dataclass
+class SelfRow:
+    """One item of a self-assessment as the panel beside an on-site sheet shows it."""
+
+    item: object
+    score: ItemScore | None
+
+    @property
+    def materials(self) -> list:
+        return list(self.score.materials.all()) if self.score else []
+
+
+def self_assessment_panel(entry: RoundSite, items) -> dict:
+    """The context of templates/evaluations/_self_assessment_panel.html for a site's entry: its self-assessment
+    (None when nobody has opened it) and, per item of `items`, the self-assessed entry with its materials.
+    At most three queries, whatever the number of items."""
+    sheet = self_assessment_of(entry)
+    scores = sheet_scores(sheet) if sheet else {}
+    return {"self_sheet": sheet, "items": [SelfRow(item, scores.get(item.pk)) for item in items]}

@@ -28,6 +28,7 @@ from standards.services import standard_freeze
 from . import rules
 from .choices import RoundStatus, SheetKind, SheetSource, SheetStatus
 from .models import ItemScore, Round, RoundSite, ScoreChange, ScoreSheet, SheetPhoto, Team
+from .permissions import may_manage_rounds
 
 POLICY_FIELDS = (
     "pass_threshold",
@@ -592,7 +593,8 @@ def _may_edit(sheet: ScoreSheet, by) -> str | None:
         if round_.status != RoundStatus.SELF_ASSESSMENT:
             return _("自评已结束，不能再修改")
         return None
-    if sheet.scorer_id != by.pk and sheet.source == SheetSource.ONLINE:
+    # A paper sheet keyed in or imported by staff stays editable by staff (corrections), never by anyone else.
+    if sheet.scorer_id != by.pk and not (sheet.source != SheetSource.ONLINE and may_manage_rounds(by)):
         return _("只能修改自己的评分表")
     if round_.status != RoundStatus.SCORING:
         return _("考评轮次不在实地考评阶段，评分表不能修改")
@@ -838,6 +840,38 @@ def sheet_set_materials(*, sheet: ScoreSheet, by, item, materials) -> ItemScore:
     return score
 
 
+@transaction.atomic
+def self_assessment_save(*, sheet: ScoreSheet, by, item, change: dict | None, material_ids=None) -> ChangeResult | None:
+    """Save one item of a self-assessment: its entry and remark (as a sync change, so the change log holds), then
+    the materials that evidence it, chosen among the site's own materials linked to the item by code. A refusal
+    (window closed, stale, a value the item does not accept) raises and saves nothing of the item. A handed-in
+    self-assessment that the edit leaves incomplete goes back to in progress: it must be handed in again."""
+    if sheet.kind != SheetKind.SELF:
+        raise ValidationError(_("这不是自评表"))
+    result = None
+    if change:
+        result = _apply_one(sheet, by, change)
+        if result.outcome in ("refused", "stale"):
+            raise ValidationError(result.message)
+    if material_ids is not None:
+        from archives.models import Material
+
+        chosen = set(
+            Material.objects.filter(
+                site_id=sheet.entry.site_id, deleted_at__isnull=True, items__code=item.code, pk__in=material_ids
+            ).values_list("pk", flat=True)
+        )
+        score = ItemScore.objects.filter(sheet=sheet, item=item).first()
+        current = set(score.materials.values_list("pk", flat=True)) if score else set()
+        if chosen != current:
+            sheet_set_materials(sheet=sheet, by=by, item=item, materials=Material.objects.filter(pk__in=chosen))
+    sheet.refresh_from_db()
+    if sheet.status == SheetStatus.SUBMITTED and submit_problems(sheet):
+        sheet.status = SheetStatus.IN_PROGRESS
+        sheet.save(update_fields=["status", "updated_at"])
+    return result
+
+
 # --- photos -----------------------------------------------------------------------------------------
 
 
@@ -890,3 +924,230 @@ def sheet_photo_add(*, sheet: ScoreSheet, item, upload, by, client_id, captured_
         photo.save()
         audit_record(actor=by, action="sheet_photo_add", target=locked, changes={"photo": [None, item.code]})
     return photo
+
+
+# --- paper sheets -----------------------------------------------------------------------------------
+
+
+@dataclass
+class PaperSheet:
+    """One paper sheet to write: the entries typed in per item ({item id: {"score" | "present" | "level",
+    "remark"}}; an item without a value is unscored), and the sheet's overall remark (None: keep it)."""
+
+    sheet: ScoreSheet
+    values: dict
+    remark: str | None = None
+    label: str = ""  # how refusals name it ("第 3 行")
+
+
+def paper_entries(items, values: dict) -> tuple[dict[int, rules.Entry | None], dict[int, str]]:
+    """The entry each item takes from a paper sheet's values, normalized by the item's kind, and the refusals
+    (item id -> message). An item with no value is None (unscored)."""
+    entries, refusals = {}, {}
+    for item in items:
+        value = values.get(item.pk) or {}
+        given = {key: value[key] for key in ("score", "present", "level") if value.get(key) not in (None, "")}
+        if not given:
+            entries[item.pk] = None
+            continue
+        try:
+            entries[item.pk] = rules.normalize_entry(
+                item_facts(item), score=given.get("score"), present=given.get("present"), level=given.get("level", "")
+            )
+        except rules.EntryRefused as error:
+            refusals[item.pk] = str(error)
+    return entries, refusals
+
+
+def paper_problem(sheet: ScoreSheet) -> str | None:
+    """Why a paper sheet cannot be written into `sheet` now, or None."""
+    if sheet.kind != SheetKind.ONSITE:
+        return _("只能录入实地评分表")
+    if sheet.entry.round.status != RoundStatus.SCORING:
+        return _("考评轮次不在实地考评阶段，不能录入纸质评分表")
+    if sheet.status == SheetStatus.SUBMITTED:
+        return _("评分表已提交")
+    if sheet.status == SheetStatus.EXCUSED:
+        return _("评分表已免评")
+    return None
+
+
+def _write_paper(jobs: list[tuple[PaperSheet, list, dict]], *, by, source: str, reason: str, submit: bool) -> None:
+    """Write checked paper sheets: every changed entry with its ScoreChange (the log reads as if typed on the
+    phone), totals, the source and who keyed it, and the submission. A few queries for any number of sheets."""
+    sheets = [job.sheet for job, _items, _entries in jobs]
+    existing = {(score.sheet_id, score.item_id): score for score in ItemScore.objects.filter(sheet__in=sheets)}
+    now = timezone.now()
+    created, updated, changes = [], [], []
+    for job, items, entries in jobs:
+        sheet = job.sheet
+        totals = {}
+        for item in items:
+            score = existing.get((sheet.pk, item.pk))
+            entry = entries.get(item.pk)
+            remark = (job.values.get(item.pk) or {}).get("remark")
+            old = _state_of(score)
+            new_remark = old["remark"] if remark is None else str(remark)[:2000]
+            new = {
+                "score": None if entry is None or entry.score is None else f"{entry.score:.2f}",
+                "present": None if entry is None else entry.present,
+                "level": "" if entry is None else entry.level,
+                "remark": new_remark,
+            }
+            totals[item.pk] = None if entry is None else entry.score
+            if all(old[key] == new[key] for key in new):
+                continue
+            if score is None:
+                score = ItemScore(sheet=sheet, item=item)
+                created.append(score)
+            else:
+                updated.append(score)
+            score.score = None if entry is None else entry.score
+            score.present = None if entry is None else entry.present
+            score.level = "" if entry is None else entry.level
+            score.remark, score.version, score.updated_at = new_remark, score.version + 1, now
+            changes.append(
+                ScoreChange(
+                    sheet=sheet,
+                    item=item,
+                    old={key: old[key] for key in new},
+                    new=new,
+                    by=by,
+                    reason=reason,
+                    after_submission=sheet.first_submitted_at is not None,
+                )
+            )
+        old_status, old_total = sheet.status, f"{sheet.total:.2f}"
+        sheet.total = rules.sheet_total(totals.values())
+        sheet.scored_count = sum(1 for value in totals.values() if value is not None)
+        sheet.version += 1
+        sheet.source, sheet.keyed_by = source, by
+        if job.remark is not None:
+            sheet.remark = job.remark[:2000]
+        if submit:
+            sheet.status, sheet.submitted_at, sheet.returned_reason = SheetStatus.SUBMITTED, now, ""
+            sheet.first_submitted_at = sheet.first_submitted_at or now
+        elif sheet.scored_count and sheet.status == SheetStatus.NOT_STARTED:
+            sheet.status = SheetStatus.IN_PROGRESS
+        sheet.updated_at = now
+        audit_record(
+            actor=by,
+            action="sheet_import" if source == SheetSource.IMPORTED else "sheet_key_in",
+            target=sheet,
+            changes={
+                "status": [old_status, sheet.status],
+                "total": [old_total, f"{sheet.total:.2f}"],
+            },
+        )
+    ItemScore.objects.bulk_create(created)
+    ItemScore.objects.bulk_update(updated, ["score", "present", "level", "remark", "version", "updated_at"])
+    ScoreChange.objects.bulk_create(changes)
+    ScoreSheet.objects.bulk_update(
+        sheets,
+        [
+            "total",
+            "scored_count",
+            "version",
+            "source",
+            "keyed_by",
+            "remark",
+            "status",
+            "submitted_at",
+            "first_submitted_at",
+            "returned_reason",
+            "updated_at",
+        ],
+    )
+
+
+@transaction.atomic
+def sheet_key_in(*, sheet: ScoreSheet, by, values: dict, remark: str | None = None, submit: bool = True) -> ScoreSheet:
+    """Staff type in a paper sheet on its scorer's behalf: marked as keyed in by `by`, every entry recorded like
+    an online one, and (`submit`) handed in at once. All or nothing: an entry an item does not accept, or (when
+    submitting) a sheet left incomplete, changes nothing; the refusal names each item (a dict by item id)."""
+    if not may_manage_rounds(by):
+        raise ValidationError(_("只有工作人员可以代录纸质评分表"))
+    sheet = (
+        ScoreSheet.objects.select_for_update()
+        .select_related("entry__round__standard", "entry__site", "scorer")
+        .get(pk=sheet.pk)
+    )
+    problem = paper_problem(sheet)
+    if problem:
+        raise ValidationError(problem)
+    items = sheet_items(sheet)
+    entries, refusals = paper_entries(items, values)
+    if refusals:
+        raise ValidationError({str(item_id): [message] for item_id, message in refusals.items()})
+    if submit:
+        problems = rules.submit_problems([item_facts(item) for item in items], entries)
+        if problems:
+            raise ValidationError(problems)
+    job = PaperSheet(sheet=sheet, values=values, remark=remark)
+    _write_paper([(job, items, entries)], by=by, source=SheetSource.KEYED, reason=_("代录纸质评分表"), submit=submit)
+    if sheet.scorer_id != by.pk:
+        notify(
+            recipient=sheet.scorer,
+            actor=by,
+            title=(
+                _("您在“%(site)s”的纸质评分表已由 %(name)s 代录并提交")
+                if submit
+                else _("您在“%(site)s”的纸质评分表已由 %(name)s 代录")
+            )
+            % {"site": sheet.entry.site.name, "name": by.get_full_name()},
+            url=sheet.get_absolute_url(),
+        )
+    return sheet
+
+
+@transaction.atomic
+def sheets_import(*, round: Round, rows: list[PaperSheet], by) -> int:
+    """Import a round's paper sheets (the Excel import): each row one complete sheet, marked as imported by `by`
+    and submitted. All or nothing: any refused row (a sheet submitted or excused meanwhile, a value an item does
+    not accept, an item left empty) changes nothing, and every problem is named with its row."""
+    if not may_manage_rounds(by):
+        raise ValidationError(_("只有工作人员可以导入纸质评分表"))
+    round_ = Round.objects.select_for_update().select_related("standard").get(pk=round.pk)
+    if round_.status != RoundStatus.SCORING:
+        raise ValidationError(_("考评轮次不在实地考评阶段，不能导入纸质评分表"))
+    if not rows:
+        raise ValidationError(_("没有要导入的评分表"))
+    locked = {
+        sheet.pk: sheet
+        for sheet in ScoreSheet.objects.select_for_update()
+        .filter(entry__round=round_, pk__in=[row.sheet.pk for row in rows])
+        .select_related("entry__site", "scorer")
+    }
+    items_of: dict[str, list] = {}
+    problems, jobs, seen = [], [], set()
+    for row in rows:
+        sheet = locked.get(row.sheet.pk)
+        if sheet is None:
+            problems.append(_("%(row)s：评分表不属于本轮考评") % {"row": row.label})
+            continue
+        sheet.entry.round = round_
+        if sheet.pk in seen:
+            problems.append(_("%(row)s：同一评分表出现两次") % {"row": row.label})
+            continue
+        seen.add(sheet.pk)
+        problem = paper_problem(sheet)
+        if problem:
+            problems.append(f"{row.label}：{problem}")
+            continue
+        domain = sheet.entry.site.domain
+        if domain not in items_of:
+            items_of[domain] = applicable_items(round_.standard, domain)
+        items = items_of[domain]
+        entries, refusals = paper_entries(items, row.values)
+        problems.extend(f"{row.label}：{message}" for message in refusals.values())
+        if not refusals:
+            problems.extend(
+                f"{row.label}：{message}"
+                for message in rules.submit_problems([item_facts(item) for item in items], entries)
+            )
+        row.sheet = sheet
+        jobs.append((row, items, entries))
+    if problems:
+        raise ValidationError(problems)
+    _write_paper(jobs, by=by, source=SheetSource.IMPORTED, reason=_("导入纸质评分表"), submit=True)
+    return len(jobs)
