@@ -67,6 +67,7 @@ class EvaluationsConfig(AppConfig):
     audit_fields = {
         "sites": (_("示范点数"), None),
         "team": (_("验收组"), None),
+        "leader": (_("组长"), None),
         "members": (_("评分人员数"), None),
         "photo": (_("现场照片"), None),
         "sheets": (_("评分表数"), None),

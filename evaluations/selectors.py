@@ -12,7 +12,7 @@ from django.http import Http404
 from accounts.choices import DataScope
 from sites.models import CreationGroupMember
 
-from .choices import RoundStatus, SheetKind, SheetStatus
+from .choices import RoundStatus, SheetKind, SheetStatus, Stage
 from .models import ItemScore, Round, RoundSite, ScoreChange, ScoreSheet, SheetPhoto
 from .permissions import may_manage_rounds
 
@@ -223,3 +223,120 @@ def self_assessment_panel(entry: RoundSite, items) -> dict:
     sheet = self_assessment_of(entry)
     scores = sheet_scores(sheet) if sheet else {}
     return {"self_sheet": sheet, "items": [SelfRow(item, scores.get(item.pk)) for item in items]}
+
+
+# --- pages of rounds, progress and entries (views/rounds.py, progress.py, entries.py) ------------------
+
+DONE_STATUSES = (SheetStatus.SUBMITTED, SheetStatus.EXCUSED)
+
+
+def rounds_with_progress(user) -> QuerySet[Round]:
+    """The rounds `user` sees, each with its number of sites and of on-site sheets (all, and submitted or excused),
+    in one query however many rounds. The counts are annotated on a fresh queryset: annotating the visible one
+    would count only the rows its own joins matched."""
+    onsite = Q(entries__sheets__kind=SheetKind.ONSITE)
+    return (
+        Round.objects.filter(pk__in=rounds_visible_to(user).values("pk"))
+        .select_related("standard")
+        .annotate(
+            site_count=Count("entries", distinct=True),
+            sheets_total=Count("entries__sheets", filter=onsite, distinct=True),
+            sheets_done=Count(
+                "entries__sheets", filter=onsite & Q(entries__sheets__status__in=DONE_STATUSES), distinct=True
+            ),
+        )
+    )
+
+
+def round_counts(round_: Round) -> dict:
+    """What the round page counts: sites by stage, teams, unassigned sites (sheets: sheet_status_counts)."""
+    stages = dict(round_.entries.order_by().values_list("stage").annotate(n=Count("id")))
+    return {
+        "stages": [(label, stages.get(value, 0)) for value, label in Stage.choices],
+        "sites": sum(stages.values()),
+        "unassigned": round_.entries.filter(team__isnull=True).count(),
+        "teams": round_.teams.count(),
+    }
+
+
+def add_sites_preview(round_: Round, sites: QuerySet) -> dict:
+    """How the sites matching a filter would fare if added to the round, in one query: the same checks, in the same
+    order, as services.round_add_sites (already in, a state that takes no part, a domain outside the standard)."""
+    from . import rules
+
+    present = Q(pk__in=RoundSite.objects.filter(round=round_).values("site"))
+    state_ok = Q(state__in=list(rules.STAGE_OF_STATE))
+    domain_ok = Q(domain__in=round_.standard.applicable_domains)
+    return sites.order_by().aggregate(
+        total=Count("pk"),
+        addable=Count("pk", filter=~present & state_ok & domain_ok),
+        already=Count("pk", filter=present),
+        wrong_state=Count("pk", filter=~present & ~state_ok),
+        wrong_domain=Count("pk", filter=~present & state_ok & ~domain_ok),
+    )
+
+
+def progress_scorers(round_: Round, user) -> QuerySet:
+    """Per scorer (as values): their sheets in the part of the round `user` follows, counted by state."""
+    count = {status: Count("id", filter=Q(status=status)) for status in SheetStatus.values}
+    return (
+        progress_sheets(round_, user)
+        .order_by()
+        .values("scorer", "scorer__full_name", "scorer__username")
+        .annotate(sheets=Count("id"), **count)
+        .order_by("scorer__full_name", "scorer__username")
+    )
+
+
+def entry_for(user, pk: int) -> RoundSite:
+    """A round's site whose sheets `user` may see side by side, or 404: staff, its team's leader, and a scorer
+    once their own sheet for it is submitted (may_see_other_sheets). Site leaders use their self-assessment."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        raise Http404
+    try:
+        entry = RoundSite.objects.select_related(
+            "round__standard", "site__region", "site__organization", "team__leader"
+        ).get(pk=pk)
+    except RoundSite.DoesNotExist as error:
+        raise Http404 from error
+    if not may_see_other_sheets(user, entry):
+        raise Http404
+    return entry
+
+
+def entry_sheets(entry: RoundSite) -> tuple[list[ScoreSheet], dict[int, dict[int, ItemScore]]]:
+    """An entry's sheets (on-site ones by scorer, then the self-assessment) and their entries: sheet id -> item id
+    -> ItemScore, in two queries however many sheets and items."""
+    sheets = list(
+        entry.sheets.select_related("scorer", "keyed_by", "excused_by").order_by("kind", "scorer__full_name", "id")
+    )
+    scores: dict[int, dict[int, ItemScore]] = {sheet.pk: {} for sheet in sheets}
+    for score in ItemScore.objects.filter(sheet__entry=entry):
+        scores[score.sheet_id][score.item_id] = score
+    return sheets, scores
+
+
+def items_per_domain(standard) -> dict[str, int]:
+    """How many items a sheet of a site in each domain scores (the common sections plus the domain's own), in one
+    query: a progress row says "12 of 37 scored" without asking per site."""
+    from accounts.choices import Domain
+    from standards.models import Item
+
+    rows = dict(
+        Item.objects.filter(standard=standard).order_by().values_list("section__domain").annotate(n=Count("id"))
+    )
+    common = rows.get("", 0)
+    return {domain: common + rows.get(domain, 0) for domain in Domain.values}
+
+
+def entries_sheets(entry_ids) -> dict[int, list[dict]]:
+    """The on-site sheets of these entries (as values, by scorer), for a page of progress rows: one query."""
+    sheets: dict[int, list[dict]] = {pk: [] for pk in entry_ids}
+    rows = (
+        ScoreSheet.objects.filter(entry_id__in=entry_ids, kind=SheetKind.ONSITE)
+        .order_by("scorer__full_name", "id")
+        .values("id", "entry_id", "status", "scored_count", "scorer__full_name", "scorer__username", "is_conflict")
+    )
+    for row in rows:
+        sheets[row["entry_id"]].append(row)
+    return sheets

@@ -492,9 +492,45 @@ def sheet_declare_conflict(*, sheet: ScoreSheet, by, reason: str) -> ScoreSheet:
             actor=by,
             title=_("%(scorer)s 申报回避“%(site)s”") % {"scorer": by.get_full_name(), "site": sheet.entry.site.name},
             body=reason.strip(),
-            url=reverse("evaluations:progress", args=[sheet.entry.round_id]) + f"#entry-{sheet.entry_id}",
+            url=progress_url(sheet.entry),
         )
     return sheet
+
+
+def progress_url(entry: RoundSite) -> str:
+    """The progress page showing this site's row (the page is paginated: `?entry=` shows that site alone)."""
+    return reverse("evaluations:progress", args=[entry.round_id]) + f"?entry={entry.pk}#entry-{entry.pk}"
+
+
+OPEN_SHEET_STATUSES = (SheetStatus.NOT_STARTED, SheetStatus.IN_PROGRESS)
+
+
+@transaction.atomic
+def sheets_remind(*, round: Round, by, sheets) -> int:
+    """Remind the scorers of the unsubmitted on-site sheets among `sheets` (the part of the round the actor
+    follows): one notification per scorer naming how many sheets wait. Returns how many scorers were told."""
+    if round.status != RoundStatus.SCORING:
+        raise ValidationError(_("只有实地考评阶段可以提醒评分"))
+    rows = list(
+        sheets.filter(kind=SheetKind.ONSITE, status__in=OPEN_SHEET_STATUSES, scorer__is_active=True)
+        .exclude(scorer=by)
+        .order_by()
+        .values("scorer")
+        .annotate(n=Count("id"))
+    )
+    users = get_user_model().objects.in_bulk([row["scorer"] for row in rows])
+    for row in rows:
+        notify(
+            recipient=users[row["scorer"]],
+            actor=by,
+            title=_("“%(round)s”：您还有 %(n)s 份评分表未提交，请在截止前完成") % {"round": round.name, "n": row["n"]},
+            url=reverse("evaluations:my_sheets"),
+        )
+    if rows:
+        audit_record(
+            actor=by, action="sheets_remind", target=round, changes={"sheets": [None, sum(row["n"] for row in rows)]}
+        )
+    return len(rows)
 
 
 @transaction.atomic

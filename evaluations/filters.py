@@ -1,0 +1,121 @@
+"""Filters of a round's lists: its sites (the sites page, assignment, progress) and its sheets (progress, export).
+
+Each FilterSet takes the round (`round_=`) so that its choices (teams, scorers) are the round's own, and the
+request so that the region tree is the user's (accounts.filters.RegionSubtreeFilter).
+"""
+
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.choices import Domain
+from accounts.filters import RegionSubtreeFilter
+from core.filters import BootstrapFilterSet
+
+from .choices import SheetKind, SheetStatus, Stage
+from .models import RoundSite, ScoreSheet
+
+UNASSIGNED = "none"
+
+
+def _team_choices(round_, user=None):
+    teams = round_.teams.order_by("id") if round_ is not None else []
+    if user is not None:
+        teams = teams.filter(leader=user)
+    return [(str(team.pk), team.name) for team in teams]
+
+
+class EntryFilter(BootstrapFilterSet):
+    """A round's sites: by name, domain, region (any level), stage and team (or none yet)."""
+
+    q = django_filters.CharFilter(label=_("关键词"), method="filter_keyword")
+    domain = django_filters.ChoiceFilter(
+        label=_("领域"), field_name="site__domain", choices=Domain.choices, empty_label=_("全部领域")
+    )
+    region = RegionSubtreeFilter(paths=("site__region__path",))
+    stage = django_filters.ChoiceFilter(label=_("考评类型"), choices=Stage.choices, empty_label=_("全部类型"))
+    team = django_filters.ChoiceFilter(label=_("验收组"), method="filter_team", empty_label=_("全部验收组"))
+
+    class Meta:
+        model = RoundSite
+        fields = ["q", "domain", "region", "stage", "team"]
+
+    def __init__(self, *args, round_=None, leader=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = _team_choices(round_, leader)
+        if leader is None:
+            choices.append((UNASSIGNED, _("未分配")))
+        self.filters["team"].extra["choices"] = choices
+        self.form.fields["team"].choices = [("", _("全部验收组")), *choices]
+
+    def filter_keyword(self, queryset, name, value):
+        condition = Q()
+        for word in value.split():
+            condition &= Q(site__name__icontains=word) | Q(site__organization__name__icontains=word)
+        return queryset.filter(condition)
+
+    def filter_team(self, queryset, name, value):
+        if value == UNASSIGNED:
+            return queryset.filter(team__isnull=True)
+        return queryset.filter(team_id=value)
+
+
+class ProgressEntryFilter(EntryFilter):
+    """The progress page's sites: also "only those still waiting for a sheet", and one site by id (a link from a
+    notification: services.progress_url)."""
+
+    pending = django_filters.BooleanFilter(
+        label=_("只看未完成"), method="filter_pending", widget=forms.CheckboxInput(attrs={"class": "form-check-input"})
+    )
+    entry = django_filters.NumberFilter(method="filter_entry", widget=forms.HiddenInput)
+
+    class Meta(EntryFilter.Meta):
+        fields = [*EntryFilter.Meta.fields, "pending", "entry"]
+
+    def filter_pending(self, queryset, name, value):
+        if not value:
+            return queryset
+        waiting = ScoreSheet.objects.filter(
+            entry=OuterRef("pk"), kind=SheetKind.ONSITE, status__in=(SheetStatus.NOT_STARTED, SheetStatus.IN_PROGRESS)
+        )
+        return queryset.filter(Exists(waiting))
+
+    def filter_entry(self, queryset, name, value):
+        return queryset.filter(pk=value)
+
+
+class SheetFilter(BootstrapFilterSet):
+    """A round's on-site sheets: by state, scorer, team and site name (the progress page's sheet list, its export)."""
+
+    q = django_filters.CharFilter(label=_("示范点"), method="filter_keyword")
+    status = django_filters.ChoiceFilter(label=_("状态"), choices=SheetStatus.choices, empty_label=_("全部状态"))
+    scorer = django_filters.ModelChoiceFilter(
+        label=_("评分人员"), queryset=get_user_model().objects.none(), empty_label=_("全部评分人员")
+    )
+    team = django_filters.ChoiceFilter(
+        label=_("验收组"), field_name="entry__team", method="filter_team", empty_label=_("全部验收组")
+    )
+
+    class Meta:
+        model = ScoreSheet
+        fields = ["q", "status", "scorer", "team"]
+
+    def __init__(self, *args, round_=None, leader=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        sheets = ScoreSheet.objects.filter(entry__round=round_, kind=SheetKind.ONSITE)
+        if leader is not None:
+            sheets = sheets.filter(entry__team__leader=leader)
+        scorers = get_user_model().objects.filter(pk__in=sheets.values("scorer")).order_by("full_name", "username")
+        self.filters["scorer"].queryset = scorers
+        self.form.fields["scorer"].queryset = scorers
+        choices = _team_choices(round_, leader)
+        self.filters["team"].extra["choices"] = choices
+        self.form.fields["team"].choices = [("", _("全部验收组")), *choices]
+
+    def filter_keyword(self, queryset, name, value):
+        return queryset.filter(entry__site__name__icontains=value)
+
+    def filter_team(self, queryset, name, value):
+        return queryset.filter(entry__team_id=value)
