@@ -31,6 +31,17 @@ def may_return(user, sheet) -> bool:
     return may_manage_rounds(user) or leads_team(user, sheet.entry)
 
 
+def may_score(user, sheet) -> bool:
+    """The sheet's own scorer, on an online sheet, while the round is scoring and the sheet neither submitted nor
+    excused: the score sheet page shows its inputs (services refuse every other change the same way)."""
+    return (
+        sheet.kind == SheetKind.ONSITE
+        and sheet.scorer_id == getattr(user, "pk", None)
+        and sheet.entry.round.status == RoundStatus.SCORING
+        and sheet.status in (SheetStatus.NOT_STARTED, SheetStatus.IN_PROGRESS)
+    )
+
+
 def is_site_leader_of(user, site) -> bool:
     """A site leader (role) in the site's creation group: fills the site's self-assessment."""
     if not getattr(user, "is_authenticated", False) or not user.has_role(Role.LEADER):

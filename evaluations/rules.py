@@ -149,6 +149,13 @@ def normalize_entry(item: ItemFacts, *, score=None, present=None, level: str = "
     return Entry(value, None, "")
 
 
+def level_choices(max_score, levels) -> list[tuple[str, Decimal]]:
+    """Each level of an item with the score it gives (max × its fraction), in the item's order."""
+    return [
+        (str(level["label"]), _money(Decimal(str(max_score)) * Decimal(str(level["fraction"])))) for level in levels
+    ]
+
+
 def _parse(item: ItemFacts, score) -> Decimal:
     try:
         return _money(score)

@@ -10,7 +10,10 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from accounts.choices import DataScope
+from archives.models import MaterialVersion
+from archives.selectors import completeness
 from sites.models import CreationGroupMember
+from standards.models import Item
 
 from .choices import RoundStatus, SheetKind, SheetStatus, Stage
 from .models import ItemScore, Round, RoundSite, ScoreChange, ScoreSheet, SheetPhoto
@@ -52,7 +55,7 @@ def scorer_sheets(user) -> QuerySet[ScoreSheet]:
     return (
         ScoreSheet.objects.filter(scorer=user, kind=SheetKind.ONSITE, entry__round__status__in=SCORER_ROUND_STATUSES)
         .exclude(status=SheetStatus.EXCUSED)
-        .select_related("entry__round", "entry__site__region", "entry__site__organization", "entry__team")
+        .select_related("entry__round", "entry__site__region", "entry__site__organization__region", "entry__team")
         .order_by("-entry__round__year", "status", "entry__site__name")
     )
 
@@ -84,7 +87,7 @@ def sheet_for(user, pk: int) -> ScoreSheet:
             .select_related(
                 "entry__round__standard",
                 "entry__site__region",
-                "entry__site__organization",
+                "entry__site__organization__region",
                 "entry__team__leader",
                 "scorer",
                 "keyed_by",
@@ -121,6 +124,42 @@ def sheet_photos(sheet: ScoreSheet) -> dict[int, list[SheetPhoto]]:
 def sheet_history(sheet: ScoreSheet) -> QuerySet[ScoreChange]:
     """The changes made after a first submission (and each return), newest first, for the sheet's record."""
     return sheet.changes.filter(after_submission=True).select_related("item", "by").order_by("-at", "-id")
+
+
+def sheet_evidence(sheet: ScoreSheet) -> dict[int, list]:
+    """Item id -> the site's materials evidencing it (archives.selectors.completeness: matched by item code), each
+    with `latest` set to its newest file version (None for a link without a file). A constant number of queries."""
+    entry = sheet.entry
+    rows = completeness(entry.site, entry.round.standard).rows
+    ids = {material.pk for row in rows for material in row.materials}
+    latest = {}
+    for version in MaterialVersion.objects.filter(material_id__in=ids).order_by("material_id", "-number"):
+        latest.setdefault(version.material_id, version)
+    evidence = {}
+    for row in rows:
+        for material in row.materials:
+            material.latest = latest.get(material.pk)
+        evidence[row.item.pk] = row.materials
+    return evidence
+
+
+def sheet_item_counts(sheets) -> dict[int, int]:
+    """Sheet id -> how many items it scores (its standard's items applicable to its site's domain), in one query
+    for any number of sheets (the sheets need entry__round and entry__site loaded)."""
+    sheets = list(sheets)
+    standards = {sheet.entry.round.standard_id for sheet in sheets}
+    rows = (
+        Item.objects.filter(standard_id__in=standards)
+        .values("standard_id", "section__domain")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts: dict[tuple, int] = {(row["standard_id"], row["section__domain"]): row["n"] for row in rows}
+    return {
+        sheet.pk: counts.get((sheet.entry.round.standard_id, ""), 0)
+        + counts.get((sheet.entry.round.standard_id, sheet.entry.site.domain), 0)
+        for sheet in sheets
+    }
 
 
 def round_entries(round_: Round, user) -> QuerySet[RoundSite]:

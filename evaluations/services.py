@@ -648,14 +648,27 @@ def sheet_apply_changes(*, sheet: ScoreSheet, by, changes: list[dict]) -> list[C
     One that was already applied answers "duplicate"; one made on an older version of the item than the server
     holds is refused as "stale" with the server's value; one made on a version not reached yet ("early", it
     overtook an earlier change) is left for the phone to send again. Each change runs in its own savepoint so a
-    refused one never undoes the others."""
+    refused one never undoes the others.
+
+    Once a change of an item is stale, the later changes of that item in the same batch are stale too: they were
+    made on top of it, on the same outdated view, and must not overwrite what the server holds unseen.
+    The sheet's items are read once per batch, not per change (autosave must stay fast)."""
+    items = {item.pk: item for item in sheet_items(sheet)}
+    stale_items: set[int] = set()
     results = []
-    for change in sorted(changes, key=lambda c: int(c.get("seq") or 0)):
-        results.append(_apply_one(sheet, by, change))
+    for change in sorted(changes, key=_seq):
+        results.append(_apply_one(sheet, by, change, items, stale_items))
     return results
 
 
-def _apply_one(sheet: ScoreSheet, by, change: dict) -> ChangeResult:
+def _seq(change: dict) -> int:
+    try:
+        return int(change.get("seq") or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _apply_one(sheet: ScoreSheet, by, change: dict, items: dict, stale_items: set) -> ChangeResult:
     raw_id = str(change.get("client_id") or "")
     item_id = change.get("item")
     try:
@@ -665,11 +678,8 @@ def _apply_one(sheet: ScoreSheet, by, change: dict) -> ChangeResult:
     except (ValueError, TypeError):
         return ChangeResult(raw_id, None, "refused", _("修改格式不正确"))
     with transaction.atomic():
-        locked = (
-            ScoreSheet.objects.select_for_update()
-            .select_related("entry__round__standard", "entry__site")
-            .get(pk=sheet.pk)
-        )
+        # Lock the sheet row only (of=self): every autosave of a round must not queue behind the round's row.
+        locked = ScoreSheet.objects.select_for_update(of=("self",)).select_related("entry__round").get(pk=sheet.pk)
         if ScoreChange.objects.filter(client_id=client_id).exists():
             score = ItemScore.objects.filter(sheet=locked, item_id=item_id).first()
             return ChangeResult(raw_id, item_id, "duplicate", "", _state_of(score))
@@ -677,13 +687,13 @@ def _apply_one(sheet: ScoreSheet, by, change: dict) -> ChangeResult:
         if problem:
             score = ItemScore.objects.filter(sheet=locked, item_id=item_id).first()
             return ChangeResult(raw_id, item_id, "refused", problem, _state_of(score))
-        items = {item.pk: item for item in sheet_items(locked)}
         item = items.get(item_id)
         if item is None:
             return ChangeResult(raw_id, item_id, "refused", _("该评分项不在本评分表中"))
         score = ItemScore.objects.filter(sheet=locked, item=item).first()
         verdict = rules.change_verdict(score.version if score else 0, base)
-        if verdict == rules.STALE:
+        if verdict == rules.STALE or item_id in stale_items:
+            stale_items.add(item_id)
             return ChangeResult(
                 raw_id,
                 item_id,
