@@ -896,7 +896,7 @@ def self_assessment_save(*, sheet: ScoreSheet, by, item, change: dict | None, ma
         raise ValidationError(_("这不是自评表"))
     result = None
     if change:
-        result = _apply_one(sheet, by, change)
+        result = sheet_apply_changes(sheet=sheet, by=by, changes=[change])[0]
         if result.outcome in ("refused", "stale"):
             raise ValidationError(result.message)
     if material_ids is not None:
