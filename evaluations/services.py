@@ -28,7 +28,7 @@ from standards.services import standard_freeze
 from . import rules
 from .choices import RoundStatus, SheetKind, SheetSource, SheetStatus
 from .models import ItemScore, Round, RoundSite, ScoreChange, ScoreSheet, SheetPhoto, Team
-from .permissions import may_manage_rounds
+from .permissions import is_site_leader_of, may_manage_rounds
 
 POLICY_FIELDS = (
     "pass_threshold",
@@ -626,6 +626,9 @@ def _may_edit(sheet: ScoreSheet, by) -> str | None:
     """Why `by` may not change `sheet` now, or None."""
     round_ = sheet.entry.round
     if sheet.kind == SheetKind.SELF:
+        # Only the site's own leaders fill it in, whatever a view lets through.
+        if not is_site_leader_of(by, sheet.entry.site):
+            return _("只有本示范点的负责人可以填写自评")
         if round_.status != RoundStatus.SELF_ASSESSMENT:
             return _("自评已结束，不能再修改")
         return None

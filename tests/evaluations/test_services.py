@@ -254,3 +254,27 @@ def test_only_submitted_sheets_can_be_returned_and_only_with_a_reason(scoring, c
     services.sheet_submit(sheet=scoring.sheet, by=cast.scorer)
     with pytest.raises(ValidationError):
         services.sheet_return(sheet=scoring.sheet, by=cast.teamlead, reason="  ")
+
+
+def test_only_the_sites_own_leader_fills_in_its_self_assessment(cast, city):
+    from sites.models import CreationGroupMember
+
+    standard, items = build_standard()
+    site = SiteFactory(organization=city.org_a)
+    CreationGroupMember.objects.create(site=site, name="负责人", user=cast.leader)
+    other_leader = UserFactory(username="other-leader", roles=[Role.LEADER])
+    round_ = services.round_create(
+        by=cast.staff,
+        name="自评",
+        year=2026,
+        standard=standard,
+        self_assessment_start=date(2026, 10, 1),
+        self_assessment_end=date(2026, 12, 31),
+    )
+    services.round_add_sites(round=round_, sites=[site], by=cast.staff)
+    services.round_open(round=round_, by=cast.staff)
+    sheet = services.self_assessment_for(round_.entries.get(), cast.leader)
+    refused = services.sheet_apply_changes(sheet=sheet, by=other_leader, changes=[change(sheet, items[0], score="5")])
+    applied = services.sheet_apply_changes(sheet=sheet, by=cast.leader, changes=[change(sheet, items[0], score="5")])
+    assert refused[0].outcome == "refused" and "负责人" in refused[0].message
+    assert applied[0].outcome == "applied"
