@@ -189,6 +189,7 @@ def rounds_with_progress(user) -> QuerySet[Round]:
                 "entries__sheets", filter=onsite & Q(entries__sheets__status__in=DONE_STATUSES), distinct=True
             ),
         )
+        .order_by("-year", "-created_at", "-id")
     )
 
 
