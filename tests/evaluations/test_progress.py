@@ -95,7 +95,7 @@ def test_a_team_leader_sees_only_their_teams(client, cast, scoring, second_team)
     _team, other_lead, scorer3 = second_team
     client.force_login(cast.teamlead)
     response = client.get(url(scoring))
-    assert {entry.site.name for entry, _sheets in response.context["rows"]} == {"甲村示范点", "甲镇示范点"}
+    assert {entry.site.name for entry, _sheets, _done in response.context["rows"]} == {"甲村示范点", "甲镇示范点"}
     assert response.context["counts_total"] == 4
     scorers = client.get(url(scoring), {"view": "scorers"}).context["page_obj"].object_list
     assert {row["scorer"] for row in scorers} == {scoring.scorer.pk, scoring.scorer2.pk}
@@ -107,7 +107,7 @@ def test_a_team_leader_sees_only_their_teams(client, cast, scoring, second_team)
     ]
     client.force_login(other_lead)
     rows = client.get(url(scoring)).context["rows"]
-    assert [entry.site.name for entry, _sheets in rows] == ["丙村示范点"]
+    assert [entry.site.name for entry, _sheets, _done in rows] == ["丙村示范点"]
     client.force_login(cast.staff)
     assert client.get(url(scoring)).context["counts_total"] == 5
 
@@ -121,9 +121,9 @@ def test_sites_view_counts_and_anchors(client, cast, scoring):
     response = client.get(url(scoring))
     assert response.context["counts"][SheetStatus.SUBMITTED] == 1
     assert response.context["counts"][SheetStatus.NOT_STARTED] == 3
-    rows = {entry.site.name: (entry, sheets) for entry, sheets in response.context["rows"]}
-    entry, sheets = rows["甲村示范点"]
-    assert (entry.sheets_total, entry.sheets_submitted, entry.sheets_not_started) == (2, 1, 1)
+    rows = {entry.site.name: (sheets, done) for entry, sheets, done in response.context["rows"]}
+    sheets, done = rows["甲村示范点"]
+    assert (done["total"], done["done"], done[SheetStatus.NOT_STARTED]) == (2, 1, 1)
     assert {sheet["status"] for sheet in sheets} == {SheetStatus.SUBMITTED, SheetStatus.NOT_STARTED}
     page = response.content.decode()
     assert f'id="entry-{scoring.entry_a.pk}"' in page and f"/evaluations/entries/{scoring.entry_a.pk}/" in page
@@ -132,7 +132,7 @@ def test_sites_view_counts_and_anchors(client, cast, scoring):
 def test_a_link_to_one_site_shows_it_alone(client, cast, scoring):
     client.force_login(cast.staff)
     rows = client.get(url(scoring), {"entry": scoring.entry_b.pk}).context["rows"]
-    assert [entry.pk for entry, _sheets in rows] == [scoring.entry_b.pk]
+    assert [entry.pk for entry, _sheets, _done in rows] == [scoring.entry_b.pk]
     assert services.progress_url(scoring.entry_b).endswith(f"?entry={scoring.entry_b.pk}#entry-{scoring.entry_b.pk}")
 
 
@@ -141,7 +141,7 @@ def test_only_pending_sites(client, cast, scoring):
         submit(sheet, sheet.scorer)
     client.force_login(cast.staff)
     rows = client.get(url(scoring), {"pending": "on"}).context["rows"]
-    assert [entry.site.name for entry, _sheets in rows] == ["甲村示范点"]
+    assert [entry.site.name for entry, _sheets, _done in rows] == ["甲村示范点"]
 
 
 def test_scorers_view_counts_each_scorers_sheets(client, cast, scoring):
