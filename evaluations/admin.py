@@ -13,10 +13,19 @@ from core.admin import NoDeleteAdminMixin, ReadOnlyAdminMixin
 from .models import ItemScore, Round, RoundSite, ScoreChange, ScoreSheet, SheetPhoto, Team
 
 
-class _ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
+class _ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class TeamInline(_ReadOnlyInline):
@@ -70,6 +79,7 @@ class ScoreSheetAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(ItemScore)
 class ItemScoreAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["sheet", "item", "score", "present", "level", "updated_at"]
+    list_filter = ["sheet__entry__round", "present"]
     search_fields = ["sheet__entry__site__name", "item__code"]
     list_select_related = ["sheet__entry__site", "sheet__scorer", "item"]
 
@@ -88,6 +98,7 @@ class ScoreChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(SheetPhoto)
 class SheetPhotoAdmin(NoDeleteAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["original_name", "sheet", "item", "captured_at", "uploaded_by", "uploaded_at"]
+    list_filter = ["sheet__entry__round", "uploaded_at"]
     search_fields = ["original_name", "sheet__entry__site__name"]
     list_select_related = ["sheet__entry__site", "sheet__scorer", "item", "uploaded_by"]
     exclude = ["file", "thumbnail"]  # private files: opened through the product's permission checks

@@ -48,7 +48,7 @@ class EntryFilter(BootstrapFilterSet):
         if leader is None:
             choices.append((UNASSIGNED, _("未分配")))
         self.filters["team"].extra["choices"] = choices
-        self.form.fields["team"].choices = [("", _("全部验收组")), *choices]
+        self.form.fields["team"].choices = choices  # the field adds its empty label itself
 
     def filter_keyword(self, queryset, name, value):
         condition = Q()
@@ -112,7 +112,7 @@ class SheetFilter(BootstrapFilterSet):
         self.form.fields["scorer"].queryset = scorers
         choices = _team_choices(round_, leader)
         self.filters["team"].extra["choices"] = choices
-        self.form.fields["team"].choices = [("", _("全部验收组")), *choices]
+        self.form.fields["team"].choices = choices  # the field adds its empty label itself
 
     def filter_keyword(self, queryset, name, value):
         return queryset.filter(entry__site__name__icontains=value)

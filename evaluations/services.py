@@ -354,9 +354,9 @@ def team_save(*, round: Round, by, name: str, leader=None, members=(), team: Tea
     old = {"name": team.name, "leader": str(team.leader) if team.leader_id else None}
     old_members = set() if creating else set(team.members.values_list("pk", flat=True))
     team.name, team.leader = name, leader
-    team.full_clean(exclude=["round"] if not creating else None)
     if Team.objects.filter(round=round_, name=name).exclude(pk=team.pk).exists():
         raise ValidationError({"name": _("本轮已有同名的验收组")})
+    team.full_clean(exclude=["round"] if not creating else None)
     entries = list(RoundSite.objects.filter(team=team).select_related("site__region")) if team.pk else []
     added = [user for user in members if user.pk not in old_members]
     reasons = conflicts(added, entries)

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.feedback import attempt, form_errors_as_messages
 
-from .. import exports, selectors, services
+from .. import exports, rules, selectors, services
 from ..choices import RoundStatus, SheetStatus
 from ..filters import ProgressEntryFilter, SheetFilter
 from ..forms import ReasonForm
@@ -40,6 +40,11 @@ def _followed_round(request, pk) -> Round:
 def _leader(user):
     """The team leader whose part of the round a list is limited to (None: staff, the whole round)."""
     return None if may_manage_rounds(user) else user
+
+
+def _progress(sheets: list[dict]) -> dict:
+    counts = rules.sheet_state_counts(sheet["status"] for sheet in sheets)
+    return {**counts, "total": len(sheets), "done": counts[SheetStatus.SUBMITTED] + counts[SheetStatus.EXCUSED]}
 
 
 def _sheet_filter(request, round_: Round) -> SheetFilter:
@@ -79,7 +84,9 @@ def progress(request, pk):
         ],
     }
     if tab == "sites":
-        entries = selectors.progress_entries(round_, user).order_by("team_id", "site__region__path", "site__name")
+        # Filter and page the plain entries, then count the page's sheets: grouping every site's sheets to count
+        # them would cost the whole round on each page.
+        entries = selectors.round_entries(round_, user).order_by("team_id", "site__region__path", "site__name")
         filterset = ProgressEntryFilter(
             request.GET, queryset=entries, request=request, round_=round_, leader=_leader(user)
         )
@@ -87,7 +94,10 @@ def progress(request, pk):
         rows = list(page.object_list)
         sheets = selectors.entries_sheets([entry.pk for entry in rows])
         context.update(
-            filter=filterset, page_obj=page, rows=[(entry, sheets[entry.pk]) for entry in rows], keep=[("view", tab)]
+            filter=filterset,
+            page_obj=page,
+            rows=[(entry, sheets[entry.pk], _progress(sheets[entry.pk])) for entry in rows],
+            keep=[("view", tab)],
         )
     elif tab == "scorers":
         page = Paginator(selectors.progress_scorers(round_, user), PAGE_SIZE).get_page(request.GET.get("page"))
