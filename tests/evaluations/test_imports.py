@@ -241,6 +241,7 @@ def test_errors_are_named_by_row_and_column(client, cast, scoring):
     assert "第 3 行：「FJ-01」不能为空" in errors
     assert f"第 4 行：「示范点编号」本轮考评中没有编号为“{outsider_site.code}”的示范点" in errors
     assert "第 5 行：「评分人账号」系统中没有账号“nobody-here”" in errors
+    assert preview.rows[3].site_name == "甲村示范点"  # what could be matched is still named
     assert "第 6 行：该评分表已提交，不能再导入（如需修改，请验收组组长先退回）" in errors
     assert "第 7 行：该评分表已免评，不能导入" in errors
     assert "第 8 行：与第 3 行重复（同一示范点、同一评分人）" in errors
