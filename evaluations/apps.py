@@ -23,9 +23,11 @@ def _open_sheets(user) -> int:
 
 
 def _fills_self_assessment(user) -> bool:
+    from accounts.roles import Role
+
     from .selectors import self_assessment_entries
 
-    return self_assessment_entries(user).exists()
+    return user.has_role(Role.LEADER) and self_assessment_entries(user).exists()
 
 
 def _sees_rounds(user) -> bool:

@@ -359,3 +359,26 @@ def test_a_token_is_the_uploaders_own_and_for_its_round_only(client, cast, scori
     other = type(scoring.round)(pk=scoring.round.pk + 1000)
     assert imports.preview_from_token(preview.token, cast.staff, other) is None
     assert not ItemScore.objects.exists()
+
+
+def test_the_import_writes_in_a_few_queries_plus_one_audit_entry_per_sheet(cast, scoring):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def rows(sheets):
+        values = dict(
+            zip(
+                [item.pk for item in scoring.items],
+                [{"score": 4}, {"level": "好"}, {"present": True}, {"present": True}],
+                strict=True,
+            )
+        )
+        return [services.PaperSheet(sheet=sheet, values=values, label=f"第 {n} 行") for n, sheet in enumerate(sheets)]
+
+    sheets = list(ScoreSheet.objects.filter(entry__round=scoring.round, kind="onsite").order_by("pk"))
+    with CaptureQueriesContext(connection) as one:
+        services.sheets_import(round=scoring.round, rows=rows(sheets[:1]), by=cast.staff)
+    with CaptureQueriesContext(connection) as three:
+        services.sheets_import(round=scoring.round, rows=rows(sheets[1:]), by=cast.staff)
+    # Bulk writes: two more sheets cost at most their two audit entries (the first call also loaded permissions).
+    assert len(three.captured_queries) <= len(one.captured_queries) + 2
