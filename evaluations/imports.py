@@ -178,10 +178,7 @@ def _site_pk(code: str) -> int | None:
 def _resolve(round_, parsed) -> list[tuple[PaperRow, dict, set]]:
     """Each row with its sheet: the site by its code among the round's sites, the scorer by account name."""
     site_pks = {pk for _n, values, _f in parsed if (pk := _site_pk(values.get(SITE_CODE, ""))) is not None}
-    entries = {
-        entry.site_id: entry
-        for entry in round_.entries.filter(site_id__in=site_pks).select_related("site", "round__standard")
-    }
+    entries = {entry.site_id: entry for entry in round_.entries.filter(site_id__in=site_pks).select_related("site")}
     usernames = {values.get(USERNAME, "") for _n, values, _f in parsed} - {""}
     users = {user.username: user for user in get_user_model().objects.filter(username__in=usernames)}
     sheets = {
@@ -214,10 +211,12 @@ def _resolve(round_, parsed) -> list[tuple[PaperRow, dict, set]]:
             row.error(USERNAME, "不能为空")
         elif user is None:
             row.error(USERNAME, f"系统中没有账号“{row.username}”")
+        if entry is not None:
+            row.site_name = entry.site.name
+        if user is not None:
+            row.scorer_name = user.get_full_name()
         if entry is None or user is None:
             continue
-        row.site_name = entry.site.name
-        row.scorer_name = user.get_full_name()
         sheet = sheets.get((entry.pk, user.pk))
         if sheet is None:
             row.error(USERNAME, f"{row.scorer_name}没有“{entry.site.name}”的评分表（不是该示范点验收组的评分人）")

@@ -241,6 +241,7 @@ def test_errors_are_named_by_row_and_column(client, cast, scoring):
     assert "第 3 行：「FJ-01」不能为空" in errors
     assert f"第 4 行：「示范点编号」本轮考评中没有编号为“{outsider_site.code}”的示范点" in errors
     assert "第 5 行：「评分人账号」系统中没有账号“nobody-here”" in errors
+    assert preview.rows[3].site_name == "甲村示范点"  # what could be matched is still named
     assert "第 6 行：该评分表已提交，不能再导入（如需修改，请验收组组长先退回）" in errors
     assert "第 7 行：该评分表已免评，不能导入" in errors
     assert "第 8 行：与第 3 行重复（同一示范点、同一评分人）" in errors
@@ -358,3 +359,26 @@ def test_a_token_is_the_uploaders_own_and_for_its_round_only(client, cast, scori
     other = type(scoring.round)(pk=scoring.round.pk + 1000)
     assert imports.preview_from_token(preview.token, cast.staff, other) is None
     assert not ItemScore.objects.exists()
+
+
+def test_the_import_writes_in_a_few_queries_plus_one_audit_entry_per_sheet(cast, scoring):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def rows(sheets):
+        values = dict(
+            zip(
+                [item.pk for item in scoring.items],
+                [{"score": 4}, {"level": "好"}, {"present": True}, {"present": True}],
+                strict=True,
+            )
+        )
+        return [services.PaperSheet(sheet=sheet, values=values, label=f"第 {n} 行") for n, sheet in enumerate(sheets)]
+
+    sheets = list(ScoreSheet.objects.filter(entry__round=scoring.round, kind="onsite").order_by("pk"))
+    with CaptureQueriesContext(connection) as one:
+        services.sheets_import(round=scoring.round, rows=rows(sheets[:1]), by=cast.staff)
+    with CaptureQueriesContext(connection) as three:
+        services.sheets_import(round=scoring.round, rows=rows(sheets[1:]), by=cast.staff)
+    # Bulk writes: two more sheets cost at most their two audit entries (the first call also loaded permissions).
+    assert len(three.captured_queries) <= len(one.captured_queries) + 2
