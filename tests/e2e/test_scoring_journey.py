@@ -26,7 +26,7 @@ def round_in_scoring(transactional_db, city, cast):
     standard, items = build_standard()
     section = items[0].section
     items += [
-        ItemFactory(section=section, code="SY-03", title="有全面真实规范的党建资料", max_score=2, kind="points", order=3),
+        ItemFactory(section=section, code="SY-03", title="有规范的党建资料", max_score=2, kind="points", order=3),
         ItemFactory(section=section, code="SY-04", title="有务实创新的载体活动", max_score=1, kind="points", order=4),
     ]
     site = SiteFactory(organization=city.org_a, name="杨柳村党建示范点", state="candidate")
