@@ -688,23 +688,32 @@
       var say = root.querySelector("[data-submit-problem]");
       say.textContent = "";
       if (submitForm.dataset.ready === "yes") { return; }
-      event.preventDefault();
-      if (!navigator.onLine) { say.textContent = T.submit_offline; return; }
+      if (!navigator.onLine) { event.preventDefault(); say.textContent = T.submit_offline; return; }
       var left = Object.keys(items).filter(function (id) {
         var state = current(id);
         var item = items[id];
         return state.score === null || state.score === undefined || (item.kind === "presence" && state.present === null);
       }).length;
       if (left) {
+        event.preventDefault();
         say.textContent = fill(T.submit_unscored, { n: left });
         if (next) { next.click(); }
         return;
       }
+      if (!queue.length && !photoQueue.length) {
+        if (!window.confirm(T.submit_confirm)) { event.preventDefault(); }
+        return;
+      }
+      // Changes still queued: send them first, then submit. A form cannot be submitted again from inside its own
+      // submit event (promise callbacks run before the event ends), hence the new task.
+      event.preventDefault();
       sync().then(function () {
         if (queue.length || photoQueue.length) { say.textContent = problem === "" ? T.submit_pending : T.submit_offline; return; }
-        if (!window.confirm(T.submit_confirm)) { return; }
-        submitForm.dataset.ready = "yes";
-        submitForm.requestSubmit ? submitForm.requestSubmit() : submitForm.submit();
+        setTimeout(function () {
+          if (!window.confirm(T.submit_confirm)) { return; }
+          submitForm.dataset.ready = "yes";
+          submitForm.requestSubmit();
+        }, 0);
       });
     });
   }
@@ -718,6 +727,9 @@
 
   // --- the service worker: keep this page and what it needs for the next time there is no network ----------------
 
+  // Whether this page came through the worker (then the worker has just kept it); asked before it may claim the page.
+  var cameThroughWorker = !!(navigator.serviceWorker && navigator.serviceWorker.controller);
+
   function keepForOffline() {
     if (!("serviceWorker" in navigator) || !window.isSecureContext) { return; }
     navigator.serviceWorker.register(URLS.worker, { scope: URLS.scope }).then(function () {
@@ -729,8 +741,15 @@
         if (address && address.indexOf("blob:") !== 0 && new URL(address, location.href).origin === location.origin) { urls.push(address); }
       });
       (root.dataset.swAssets || "").split(/\s+/).forEach(function (address) { if (address) { urls.push(address); } });
-      if (!navigator.serviceWorker.controller) { urls.unshift(URLS.page); } // the first visit did not pass through it
-      registration.active.postMessage({ type: "keep", user: page.user, urls: urls });
+      if (!cameThroughWorker) { urls.unshift(URLS.page); } // the first visit did not pass through it
+      navigator.serviceWorker.addEventListener("message", function (event) {
+        if (event.data && event.data.type === "kept" && event.data.page === URLS.page && event.data.ok) {
+          root.dataset.offlineReady = "yes";
+          var mark = document.querySelector("[data-offline-ready]");
+          if (mark) { mark.classList.remove("d-none"); }
+        }
+      });
+      registration.active.postMessage({ type: "keep", user: page.user, urls: urls, page: URLS.page });
     }).catch(function () { /* no worker (private mode…): the page still works online, the queue still holds */ });
   }
 

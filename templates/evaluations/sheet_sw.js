@@ -176,6 +176,10 @@ self.addEventListener("message", (event) => {
         // offline: kept on a later visit
       }
     }
+    if (event.source && data.page) {
+      const page = new URL(data.page, self.location.origin);
+      event.source.postMessage({ type: "kept", page: data.page, ok: !!(await cache.match(pageKey(page))) });
+    }
   })());
 });
 {% endautoescape %}
