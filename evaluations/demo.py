@@ -26,10 +26,12 @@ size whatever the registry's (the benchmark in bench/ builds its own large round
 import random
 import uuid
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from io import BytesIO
+from unittest import mock
 
 from django.contrib.auth.hashers import make_password
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -100,6 +102,7 @@ SECOND_STATES = [
     ["SSSS", "SSSP", "SSPE", "SPNS", "PPNN"],
     ["NNNN", "NNNN", "NNNN", "NNNN", "NNNN"],  # scored on paper: staff import the sheets
 ]
+REAL_NOW = timezone.now  # the clock, before Demo.at moves it for a while
 THIRD_BATCH_CAP = 80  # the third batch takes the rest of the year's sites, never a synthetic registry's worth
 
 STEP = Decimal("0.5")
@@ -120,6 +123,7 @@ SELF_REMARKS = [
 ]
 VETO_REMARK = "抽查发现部分会议记录系事后补记，创建材料存在不实情况"
 RETURN_REASON = "SY-05 得分与现场记录不一致（扣分未注明理由），请核实后重新提交"
+CORRECTION_REMARK = "复核现场记录后调整：扣分项为活动记录不全"
 CONFLICT_REASON = "本人配偶在该单位任职，申报回避"
 EXCUSE_REASON = "因病住院，未能参加实地考评，经考评办批准免评"
 
@@ -142,6 +146,18 @@ class Demo:
     @property
     def staff(self) -> User:
         return self.users["staff"]
+
+    @contextmanager
+    def at(self, days: int, hour: int, minute: int = 0):
+        """Let what happens inside be stamped `days` from today at `hour`:`minute` (never later than an hour ago),
+        plus the real seconds elapsed, so the order of events holds. A round's history spans weeks and its pages
+        show when each step happened, not the second the demo ran: every stamp (auto_now fields, the services'
+        timezone.now(), audit entries, notifications) reads django.utils.timezone.now."""
+        moment = timezone.make_aware(datetime.combine(self.today + timedelta(days=days), time(hour, minute)))
+        moment = min(moment, REAL_NOW() - timedelta(hours=1))
+        start = REAL_NOW()
+        with mock.patch.object(timezone, "now", lambda: moment + (REAL_NOW() - start)):
+            yield
 
 
 def seed(options, stdout):
@@ -236,51 +252,69 @@ def _create(demo: Demo, name: str, days: tuple[int, int, int, int], notes: str) 
     )
 
 
+def _visit_days(first: int, last: int, count: int) -> list[int]:
+    """The days (from today) a round's `count` sites are visited, spread over its on-site window."""
+    return [first + round(index * (last - first) / max(1, count - 1)) for index in range(count)]
+
+
 def _first_batch(demo: Demo, name: str) -> None:
     """Scored, ready to be published: every sheet submitted, a tie and a veto failure among its sites."""
-    notes = "本年度第一批新创建单位验收，以及第二年复评和年检。实地考评已全部完成，待公示。"
-    round_ = _create(demo, name, (-70, -56, -50, -21), notes)
-    # The second team's first two sites tie (picked in one domain: they score the same items); its third fails
-    # a veto item although its score would pass.
-    teams = _teams_and_sites(demo, round_, TEAMS, FIRST_PLAN, same_domain=(1, 1))
+    with demo.at(-77, 10):  # prepared a week before its self-assessment opens
+        notes = "本年度第一批新创建单位验收，以及第二年复评和年检。实地考评已全部完成，待公示。"
+        round_ = _create(demo, name, (-70, -56, -50, -22), notes)
+        # The second team's first two sites tie (picked in one domain: they score the same items); its third
+        # fails a veto item although its score would pass.
+        teams = _teams_and_sites(demo, round_, TEAMS, FIRST_PLAN, same_domain=(1, 1))
     second = teams[1].entries
     tie = second[:2] if len(second) > 1 and second[0].site.domain == second[1].site.domain else []
     veto = second[2] if len(second) > 2 else None
-    services.round_open(round=round_, by=demo.staff)
-    for entry in teams[0].entries[:1] + second[3:4]:
-        _self_assess(demo, entry)
-    services.round_start_scoring(round=round_, by=demo.staff)
-    for team in teams:
-        for entry in team.entries:
-            if tie and entry == tie[1]:
-                continue  # filled with its twin
-            twins = [_sheets(each, team.members) for each in (tie if tie and entry == tie[0] else [entry])]
-            quality = 0.92 if entry == veto else demo.rng.uniform(0.77, 0.94)
-            items = _items(entry)
-            for position in range(len(team.members)):
-                # More than half of the veto site's sheets find its materials untrue: all but one.
-                absent = _untrue(items) if entry == veto and position < len(team.members) - 1 else None
-                values = _values(items, quality + demo.rng.uniform(-0.03, 0.03), demo.rng, absent_veto=absent)
+    with demo.at(-70, 9):
+        services.round_open(round=round_, by=demo.staff)
+    for days, entry in zip((-66, -60), teams[0].entries[:1] + second[3:4], strict=False):
+        with demo.at(days, 16):
+            _self_assess(demo, entry)
+    with demo.at(-50, 8):
+        services.round_start_scoring(round=round_, by=demo.staff)
+    visits = [(team, entry) for team in teams for entry in team.entries if not (tie and entry == tie[1])]
+    for days, (team, entry) in zip(_visit_days(-50, -23, len(visits)), visits, strict=True):
+        twins = [_sheets(each, team.members) for each in (tie if tie and entry == tie[0] else [entry])]
+        quality = 0.92 if entry == veto else demo.rng.uniform(0.77, 0.94)
+        items = _items(entry)
+        for position in range(len(team.members)):
+            # More than half of the veto site's sheets find its materials untrue: all but one.
+            absent = _untrue(items) if entry == veto and position < len(team.members) - 1 else None
+            values = _values(items, quality + demo.rng.uniform(-0.03, 0.03), demo.rng, absent_veto=absent)
+            with demo.at(days, 11, 5 * position):  # the team hands its sheets in at the end of the visit
                 for sheets in twins:  # the tie: each scorer hands in the same sheet for both sites
                     _fill(sheets[position], values)
                     services.sheet_submit(sheet=sheets[position], by=sheets[position].scorer)
-    services.round_close_scoring(round=round_, by=demo.staff)
+    with demo.at(-21, 10):
+        services.round_close_scoring(round=round_, by=demo.staff)
 
 
 def _second_batch(demo: Demo, name: str) -> None:
     """Being scored: sheets in every state; the demo scorer's sites in the demo team leader's team."""
-    notes = "第三验收组赴偏远乡镇考评，使用纸质评分表，结束后由考评办统一导入。"
-    round_ = _create(demo, name, (-35, -21, -14, 14), notes)
-    teams = _teams_and_sites(demo, round_, SECOND_TEAMS, SECOND_PLAN)
-    services.round_open(round=round_, by=demo.staff)
-    for entry in teams[0].entries[:2]:
-        _self_assess(demo, entry)
-    services.round_start_scoring(round=round_, by=demo.staff)
-    for team, states in zip(teams, SECOND_STATES, strict=True):
-        for entry, letters in zip(team.entries, states, strict=False):
-            quality = demo.rng.uniform(0.76, 0.93)
-            for sheet, letter in zip(_sheets(entry, team.members), letters, strict=True):
-                _bring(demo, sheet, letter, _items(entry), quality, leader=team.team.leader)
+    with demo.at(-42, 10):
+        notes = "第三验收组赴偏远乡镇考评，使用纸质评分表，结束后由考评办统一导入。"
+        round_ = _create(demo, name, (-35, -21, -14, 14), notes)
+        teams = _teams_and_sites(demo, round_, SECOND_TEAMS, SECOND_PLAN)
+    with demo.at(-35, 9):
+        services.round_open(round=round_, by=demo.staff)
+    for days, entry in zip((-30, -25), teams[0].entries[:2], strict=False):
+        with demo.at(days, 16):
+            _self_assess(demo, entry)
+    with demo.at(-14, 8):
+        services.round_start_scoring(round=round_, by=demo.staff)
+    # The first two teams have visited their sites since; the third scored on paper and has not reported yet.
+    visits = [
+        (team, entry, letters)
+        for team, states in zip(teams, SECOND_STATES, strict=True)
+        for entry, letters in zip(team.entries, states, strict=False)
+    ]
+    for days, (team, entry, letters) in zip(_visit_days(-13, -3, len(visits)), visits, strict=True):
+        quality = demo.rng.uniform(0.76, 0.93)
+        for position, (sheet, letter) in enumerate(zip(_sheets(entry, team.members), letters, strict=True)):
+            _bring(demo, sheet, letter, _items(entry), quality, leader=team.team.leader, days=days, position=position)
 
 
 def _third_batch(demo: Demo, name: str) -> None:
@@ -289,25 +323,28 @@ def _third_batch(demo: Demo, name: str) -> None:
     sites = sorted(_available(demo.year), key=lambda site: (site.pk not in own, site.pk))[:THIRD_BATCH_CAP]
     if not sites:
         return
-    notes = "本年度其余参评单位。自评截止后开始实地考评；验收组正在组建，尚有示范点未分配。"
-    round_ = _create(demo, name, (-7, 21, 28, 49), notes)
-    services.round_add_sites(round=round_, sites=sites, by=demo.staff)
-    teams = _form_teams(demo, round_, TEAMS)
-    entries = list(round_.entries.select_related("site__region").order_by("site_id"))
-    # About two thirds are sent to a team; the round page says what starting on-site scoring still needs.
-    chosen = defaultdict(list)
-    for index, entry in enumerate(entries[: len(entries) * 2 // 3]):
-        for shift in range(len(teams)):
-            team = teams[(index + shift) % len(teams)]
-            if team.may_score(entry.site):
-                chosen[team.team].append(entry)
-                break
-    for team, team_entries in chosen.items():
-        services.assign_sites(round=round_, team=team, entries=team_entries, by=demo.staff)
-    services.round_open(round=round_, by=demo.staff)
+    with demo.at(-14, 10):
+        notes = "本年度其余参评单位。自评截止后开始实地考评；验收组正在组建，尚有示范点未分配。"
+        round_ = _create(demo, name, (-7, 21, 28, 49), notes)
+        services.round_add_sites(round=round_, sites=sites, by=demo.staff)
+        teams = _form_teams(demo, round_, TEAMS)
+        entries = list(round_.entries.select_related("site__region").order_by("site_id"))
+        # About two thirds are sent to a team; the round page says what starting on-site scoring still needs.
+        chosen = defaultdict(list)
+        for index, entry in enumerate(entries[: len(entries) * 2 // 3]):
+            for shift in range(len(teams)):
+                team = teams[(index + shift) % len(teams)]
+                if team.may_score(entry.site):
+                    chosen[team.team].append(entry)
+                    break
+        for team, team_entries in chosen.items():
+            services.assign_sites(round=round_, team=team, entries=team_entries, by=demo.staff)
+    with demo.at(-7, 9):
+        services.round_open(round=round_, by=demo.staff)
     others = [entry for entry in entries if entry.site_id not in own]
     if others:  # one leader has handed theirs in already; the demo leader's is still to do
-        _self_assess(demo, others[0])
+        with demo.at(-2, 16):
+            _self_assess(demo, others[0])
 
 
 # --- sites and teams ------------------------------------------------------------------------------------
@@ -459,32 +496,36 @@ def _fill(sheet: ScoreSheet, values: dict, *, by=None) -> None:
         raise RuntimeError(f"演示评分未能保存：{refused}")
 
 
-def _bring(demo: Demo, sheet: ScoreSheet, letter: str, items, quality: float, *, leader) -> None:
-    """Bring a sheet of the second batch to its state (see SECOND_STATES)."""
+def _bring(demo: Demo, sheet: ScoreSheet, letter: str, items, quality: float, *, leader, days, position) -> None:
+    """Bring a sheet of the second batch to its state (see SECOND_STATES), its site visited `days` from today."""
     rng = demo.rng
-    if letter == "N":
-        return
-    if letter == "C":
-        services.sheet_declare_conflict(sheet=sheet, by=sheet.scorer, reason=CONFLICT_REASON)
-        return
-    if letter == "E":
-        services.sheet_excuse(sheet=sheet, by=demo.staff, reason=EXCUSE_REASON)
-        return
-    values = _values(items, quality + rng.uniform(-0.03, 0.03), rng)
-    if letter == "P":  # partly filled, from the top, as a scorer walks through the site
-        values = dict(list(values.items())[: len(values) // 2 + rng.randint(-4, 4)])
-    _fill(sheet, values)
-    if sheet.scorer.username == "scorer" and letter in ("S", "P"):
-        _photo(sheet, items[1] if len(items) > 1 else items[0], rng)
-    if letter == "P":
-        return
-    services.sheet_submit(sheet=sheet, by=sheet.scorer)
-    if letter == "R":
-        services.sheet_return(sheet=sheet, by=leader or demo.staff, reason=RETURN_REASON)
-        item = next((each for each in items if each.code == "SY-05"), items[0])
-        score = Decimal(values[item.pk].get("score", "0"))
-        corrected = max(Decimal("0"), score - 1) if score >= 1 else score + 1
-        _fill(sheet, {item.pk: {"score": f"{corrected:.1f}", "remark": "复核现场记录后调整：扣分项为活动记录不全"}})
+    if letter == "C":  # declared the morning of the visit
+        with demo.at(days, 8, position):
+            services.sheet_declare_conflict(sheet=sheet, by=sheet.scorer, reason=CONFLICT_REASON)
+    elif letter == "E":  # excused the day before
+        with demo.at(days - 1, 17):
+            services.sheet_excuse(sheet=sheet, by=demo.staff, reason=EXCUSE_REASON)
+    elif letter != "N":
+        values = _values(items, quality + rng.uniform(-0.03, 0.03), rng)
+        if letter == "P":  # partly filled, from the top, as a scorer walks through the site
+            values = dict(list(values.items())[: len(values) // 2 + rng.randint(-4, 4)])
+        with demo.at(days, 10, 5 * position):
+            _fill(sheet, values)
+            if sheet.scorer.username == "scorer" and letter in ("S", "P"):
+                _photo(sheet, items[1] if len(items) > 1 else items[0], rng)
+            if letter in ("S", "R"):
+                services.sheet_submit(sheet=sheet, by=sheet.scorer)
+        if letter == "R":  # the team leader returns it the next day; the scorer corrects it the day after
+            with demo.at(days + 1, 17):
+                services.sheet_return(sheet=sheet, by=leader or demo.staff, reason=RETURN_REASON)
+            item = next((each for each in items if each.code == "SY-05"), items[0])
+            score = Decimal(values[item.pk].get("score", "0"))
+            corrected = max(Decimal("0"), score - 1) if score >= 1 else score + 1
+            with demo.at(days + 2, 9):
+                _fill(
+                    sheet,
+                    {item.pk: {"score": f"{corrected:.1f}", "remark": "复核现场记录后调整：扣分项为活动记录不全"}},
+                )
 
 
 def _self_assess(demo: Demo, entry: RoundSite) -> None:

@@ -13,6 +13,8 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
+from django.utils import timezone
+from django.utils.timezone import localdate
 
 from accounts.models import User
 from accounts.roles import Role
@@ -163,3 +165,16 @@ def test_the_demo_notices_are_what_the_people_involved_were_told(seeded, db):
     assert scorer.notifications.filter(title__contains="开始实地考评").count() == 2
     leader = User.objects.get(username="leader")
     assert leader.notifications.filter(title__contains="自评").count() == 1
+
+
+def test_the_rounds_history_happened_over_weeks_in_order(seeded, db):
+    first = _batch("第一批")
+    assert first.created_at < first.opened_at < first.scoring_opened_at < first.scored_at
+    assert localdate(first.opened_at) == first.self_assessment_start
+    assert localdate(first.scoring_opened_at) == first.scoring_start
+    for sheet in ScoreSheet.objects.filter(entry__round=first, kind=SheetKind.ONSITE):
+        assert first.scoring_start <= localdate(sheet.submitted_at) <= first.scoring_end
+    returned = ScoreSheet.objects.get(entry__round=_batch("第二批"), returned_reason__gt="")
+    times = [change.at for change in returned.changes.filter(after_submission=True).order_by("at")]
+    assert returned.first_submitted_at < times[0] < times[1] < timezone.now()
+    assert times[1].date() > times[0].date()  # corrected the day after it was returned
