@@ -66,6 +66,6 @@ def test_demo_staff_start_without_notices_of_their_own_uploads(db, settings, tmp
 
     settings.DEBUG = True
     settings.MEDIA_ROOT = tmp_path
-    call_command("seed_demo", password="Demo-pass-1", stdout=StringIO())
+    call_command("seed_demo", password="Demo-pass-1", without_rounds=True, stdout=StringIO())
     staff = User.objects.get(username="staff")
     assert not staff.notifications.filter(read_at__isnull=True).exists()

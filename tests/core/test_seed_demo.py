@@ -20,7 +20,7 @@ def counts():
 def seeded(db, settings, tmp_path):
     settings.DEBUG = True
     settings.MEDIA_ROOT = tmp_path
-    call_command("seed_demo", password="Demo-pass-1", without_materials=True, stdout=StringIO())
+    call_command("seed_demo", password="Demo-pass-1", without_materials=True, without_rounds=True, stdout=StringIO())
 
 
 def test_demo_city_has_districts_towns_and_villages(seeded):
@@ -57,7 +57,7 @@ def test_secretaries_have_plausible_names(seeded):
 
 def test_seed_demo_is_idempotent(seeded, settings):
     before = counts()
-    call_command("seed_demo", password="Demo-pass-1", without_materials=True, stdout=StringIO())
+    call_command("seed_demo", password="Demo-pass-1", without_materials=True, without_rounds=True, stdout=StringIO())
     assert counts() == before
 
 
@@ -66,7 +66,7 @@ def test_seed_demo_refuses_without_debug_unless_forced(db, settings):
     with pytest.raises(CommandError, match="--force"):
         call_command("seed_demo")
     assert User.objects.count() == 0
-    call_command("seed_demo", "--force", without_materials=True, stdout=StringIO())
+    call_command("seed_demo", "--force", without_materials=True, without_rounds=True, stdout=StringIO())
     assert User.objects.filter(username__in=DEMO_USERNAMES).count() == 8
 
 
@@ -80,7 +80,7 @@ def test_if_empty_skips_a_database_that_has_users(db, settings):
 def test_default_password_comes_from_settings(db, settings):
     settings.DEBUG = True
     settings.DEMO_PASSWORD = "From-env-2026"
-    call_command("seed_demo", without_materials=True, stdout=StringIO())
+    call_command("seed_demo", without_materials=True, without_rounds=True, stdout=StringIO())
     assert User.objects.get(username="viewer").check_password("From-env-2026")
 
 
@@ -113,9 +113,13 @@ def test_demo_programme_has_three_years_of_sites(seeded):
 def test_seed_demo_sites_option_tops_up_the_registry(seeded):
     from sites.models import Site
 
-    call_command("seed_demo", password="Demo-pass-1", sites=400, without_materials=True, stdout=StringIO())
+    call_command(
+        "seed_demo", password="Demo-pass-1", sites=400, without_materials=True, without_rounds=True, stdout=StringIO()
+    )
     assert Site.objects.count() == 400
-    call_command("seed_demo", password="Demo-pass-1", sites=400, without_materials=True, stdout=StringIO())
+    call_command(
+        "seed_demo", password="Demo-pass-1", sites=400, without_materials=True, without_rounds=True, stdout=StringIO()
+    )
     assert Site.objects.count() == 400
 
 
@@ -123,7 +127,7 @@ def test_demo_materials_for_most_sites(seeded):
     from archives.models import Material
     from sites.models import Site
 
-    call_command("seed_demo", password="Demo-pass-1", stdout=StringIO())  # now with the materials
+    call_command("seed_demo", password="Demo-pass-1", without_rounds=True, stdout=StringIO())  # now with the materials
     with_materials = Site.objects.filter(materials__isnull=False).distinct().count()
     assert with_materials >= Site.objects.exclude(state="not_passed").count() * 0.9
     kinds = set(Material.objects.values_list("versions__kind", flat=True))
