@@ -471,8 +471,9 @@ def _staff_recipients():
 @transaction.atomic
 def sheet_declare_conflict(*, sheet: ScoreSheet, by, reason: str) -> ScoreSheet:
     """A scorer declares a conflict of interest: their sheet is excused, staff and the team leader are told."""
+    # Lock the sheet only: the team is an outer join, which PostgreSQL refuses to lock (FOR UPDATE ... OF).
     sheet = (
-        ScoreSheet.objects.select_for_update()
+        ScoreSheet.objects.select_for_update(of=("self",))
         .select_related("entry__site", "entry__round", "entry__team")
         .get(pk=sheet.pk)
     )
