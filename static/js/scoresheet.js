@@ -278,6 +278,11 @@
     if (!box || !list) { return; }
     list.textContent = "";
     box.classList.toggle("d-none", rejected.length === 0);
+    var jump = document.querySelector("[data-rejected-jump]");
+    if (jump) {
+      jump.textContent = fill(T.unsaved, { n: rejected.length });
+      jump.classList.toggle("d-none", rejected.length === 0);
+    }
     rejected.forEach(function (record) {
       var id = String(record.item);
       var item = items[id] || { code: "", title: "" };
