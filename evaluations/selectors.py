@@ -101,12 +101,9 @@ def own_sheet(user, pk: int) -> ScoreSheet | None:
     score sheet's autosave, which only its scorer makes (anyone else goes through sheet_for)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
-    return (
-        ScoreSheet.objects.filter(
-            pk=pk, scorer=user, kind=SheetKind.ONSITE, entry__round__status__in=SCORER_ROUND_STATUSES
-        )
-        .first()
-    )
+    return ScoreSheet.objects.filter(
+        pk=pk, scorer=user, kind=SheetKind.ONSITE, entry__round__status__in=SCORER_ROUND_STATUSES
+    ).first()
 
 
 def may_see_other_sheets(user, entry: RoundSite) -> bool:

@@ -140,7 +140,7 @@ def _options(item, current: str) -> str:
     allowed = [(value, _money_text(value)) for value in allowed_scores(item.kind, item.max_score)]
     return format_html_join(
         "",
-        "<option value=\"{}\"{}>{}</option>",
+        '<option value="{}"{}>{}</option>',
         ((text, " selected" if text == current else "", _short(value)) for value, text in allowed),
     )
 
