@@ -194,6 +194,7 @@ def _sheet_rows(sheet):
                 "max": maximum,
                 "max_text": _short(maximum),
                 "subtotal": _short(subtotal),
+                "decided": sum(1 for row in rows if row.is_scored),
             }
         )
     return sections, items_state
