@@ -65,6 +65,14 @@ class ConflictForm(forms.Form):
     confirm = forms.BooleanField(label=gettext_lazy("我确认与该示范点存在利益关系，申报后不再为其评分"))
 
 
+def _onsite_sheet(user, pk):
+    """An on-site sheet the user may open (sheet_for), or 404: a self-assessment has its own pages."""
+    sheet = sheet_for(user, pk)
+    if sheet.kind != SheetKind.ONSITE:
+        raise Http404
+    return sheet
+
+
 def _wants_json(request) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
@@ -375,7 +383,7 @@ def sheet_sync(request, pk):
     """Apply a phone's queued changes (JSON, CSRF token in the X-CSRFToken header) and say what became of each."""
     if not request.user.is_authenticated:
         return JsonResponse({"error": _("登录已过期，请重新登录（未同步的修改保存在本机）")}, status=401)
-    sheet = own_sheet(request.user, pk) or sheet_for(request.user, pk)  # the scorer's own: the fast, usual case
+    sheet = own_sheet(request.user, pk) or _onsite_sheet(request.user, pk)  # the scorer's own: the fast, usual case
     try:
         body = json.loads(request.body or b"{}")
         changes = body["changes"]
@@ -407,7 +415,7 @@ def sheet_photo_upload(request, pk):
     id. Answers JSON to the page script; a plain form post gets a message and the sheet back."""
     if not request.user.is_authenticated:
         return JsonResponse({"error": _("登录已过期，请重新登录（未上传的照片保存在本机）")}, status=401)
-    sheet = sheet_for(request.user, pk)
+    sheet = _onsite_sheet(request.user, pk)
     items = {str(item.pk): item for item in services.sheet_items(sheet)}
     item = items.get(request.POST.get("item", ""))
     upload = request.FILES.get("file")
@@ -452,7 +460,7 @@ def sheet_photo_upload(request, pk):
 @require_POST
 @login_required
 def sheet_submit(request, pk):
-    sheet = sheet_for(request.user, pk)
+    sheet = _onsite_sheet(request.user, pk)
     done = attempt(
         request,
         lambda: services.sheet_submit(sheet=sheet, by=request.user),
@@ -468,7 +476,7 @@ def sheet_submit(request, pk):
 @login_required
 def sheet_conflict(request, pk):
     """The scorer declares a conflict of interest: the sheet is excused, staff and the team leader are told."""
-    sheet = sheet_for(request.user, pk)
+    sheet = _onsite_sheet(request.user, pk)
     form = ConflictForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -487,7 +495,7 @@ def sheet_conflict(request, pk):
 @login_required
 def sheet_return(request, pk):
     """The team leader (or staff) returns a submitted sheet to its scorer, with a reason."""
-    sheet = sheet_for(request.user, pk)
+    sheet = _onsite_sheet(request.user, pk)
     if not (may_manage_rounds(request.user) or leads_team(request.user, sheet.entry)):
         raise PermissionDenied
     form = ReturnForm(request.POST)
