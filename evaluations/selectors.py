@@ -99,6 +99,16 @@ def sheet_for(user, pk: int) -> ScoreSheet:
         raise Http404 from error
 
 
+def own_sheet(user, pk: int) -> ScoreSheet | None:
+    """The user's own on-site sheet `pk` in a round being scored (or scored), or None: the cheap check of the
+    score sheet's autosave, which only its scorer makes (anyone else goes through sheet_for)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    return ScoreSheet.objects.filter(
+        pk=pk, scorer=user, kind=SheetKind.ONSITE, entry__round__status__in=SCORER_ROUND_STATUSES
+    ).first()
+
+
 def may_see_other_sheets(user, entry: RoundSite) -> bool:
     """Whether `user` may see the other sheets and any aggregate of this site (blindness, DOMAIN.md §8)."""
     if may_manage_rounds(user):

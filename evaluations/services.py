@@ -22,7 +22,7 @@ from core.services import audit_record, notify
 from sites.choices import SiteState
 from sites.services import site_transition
 from standards.choices import StandardStatus
-from standards.selectors import applicable_items
+from standards.selectors import applicable_items, applicable_items_by_id
 from standards.services import standard_freeze
 
 from . import rules
@@ -625,18 +625,21 @@ class ChangeResult:
 
 def _may_edit(sheet: ScoreSheet, by) -> str | None:
     """Why `by` may not change `sheet` now, or None."""
-    round_ = sheet.entry.round
+    return _edit_problem(sheet, by, sheet.entry.round.status)
+
+
+def _edit_problem(sheet: ScoreSheet, by, round_status: str) -> str | None:
     if sheet.kind == SheetKind.SELF:
         # Only the site's own leaders fill it in, whatever a view lets through.
         if not is_site_leader_of(by, sheet.entry.site):
             return _("只有本示范点的负责人可以填写自评")
-        if round_.status != RoundStatus.SELF_ASSESSMENT:
+        if round_status != RoundStatus.SELF_ASSESSMENT:
             return _("自评已结束，不能再修改")
         return None
     # A paper sheet keyed in or imported by staff stays editable by staff (corrections), never by anyone else.
     if sheet.scorer_id != by.pk and not (sheet.source != SheetSource.ONLINE and may_manage_rounds(by)):
         return _("只能修改自己的评分表")
-    if round_.status != RoundStatus.SCORING:
+    if round_status != RoundStatus.SCORING:
         return _("考评轮次不在实地考评阶段，评分表不能修改")
     if sheet.status == SheetStatus.SUBMITTED:
         return _("评分表已提交，不能再修改（如需修改请联系验收组组长退回）")
@@ -656,13 +659,23 @@ def sheet_apply_changes(*, sheet: ScoreSheet, by, changes: list[dict]) -> list[C
 
     Once a change of an item is stale, the later changes of that item in the same batch are stale too: they were
     made on top of it, on the same outdated view, and must not overwrite what the server holds unseen.
-    The sheet's items are read once per batch, not per change (autosave must stay fast)."""
-    items = {item.pk: item for item in sheet_items(sheet)}
+    Autosave must stay fast: what the batch needs of the round and the items it names is read once, in light
+    queries, not per change."""
+    facts = RoundSite.objects.filter(pk=sheet.entry_id)
+    standard_id, domain, round_status = facts.values_list("round__standard_id", "site__domain", "round__status").get()
+    items = applicable_items_by_id(standard_id, domain, {_item_id(change) for change in changes})
     stale_items: set[int] = set()
     results = []
     for change in sorted(changes, key=_seq):
-        results.append(_apply_one(sheet, by, change, items, stale_items))
+        results.append(_apply_one(sheet, by, change, items, stale_items, round_status))
     return results
+
+
+def _item_id(change: dict) -> int:
+    try:
+        return int(change.get("item"))
+    except (TypeError, ValueError):
+        return 0
 
 
 def _seq(change: dict) -> int:
@@ -672,7 +685,7 @@ def _seq(change: dict) -> int:
         return 0
 
 
-def _apply_one(sheet: ScoreSheet, by, change: dict, items: dict, stale_items: set) -> ChangeResult:
+def _apply_one(sheet: ScoreSheet, by, change: dict, items: dict, stale_items: set, round_status: str) -> ChangeResult:
     raw_id = str(change.get("client_id") or "")
     item_id = change.get("item")
     try:
@@ -682,12 +695,12 @@ def _apply_one(sheet: ScoreSheet, by, change: dict, items: dict, stale_items: se
     except (ValueError, TypeError):
         return ChangeResult(raw_id, None, "refused", _("修改格式不正确"))
     with transaction.atomic():
-        # Lock the sheet row only (of=self): every autosave of a round must not queue behind the round's row.
-        locked = ScoreSheet.objects.select_for_update(of=("self",)).select_related("entry__round").get(pk=sheet.pk)
+        # Lock the sheet's row only: every autosave of a round must not queue behind the round's row.
+        locked = ScoreSheet.objects.select_for_update().get(pk=sheet.pk)
         if ScoreChange.objects.filter(client_id=client_id).exists():
             score = ItemScore.objects.filter(sheet=locked, item_id=item_id).first()
             return ChangeResult(raw_id, item_id, "duplicate", "", _state_of(score))
-        problem = _may_edit(locked, by)
+        problem = _edit_problem(locked, by, round_status)
         if problem:
             score = ItemScore.objects.filter(sheet=locked, item_id=item_id).first()
             return ChangeResult(raw_id, item_id, "refused", problem, _state_of(score))

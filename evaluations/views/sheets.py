@@ -22,6 +22,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -40,6 +41,7 @@ from ..choices import RoundStatus, SheetKind, SheetStatus
 from ..models import SheetPhoto
 from ..permissions import leads_team, may_manage_rounds, may_return, may_score
 from ..selectors import (
+    own_sheet,
     scorer_sheets,
     sheet_evidence,
     sheet_for,
@@ -61,6 +63,14 @@ class ReturnForm(forms.Form):
 class ConflictForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("回避原因"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
     confirm = forms.BooleanField(label=gettext_lazy("我确认与该示范点存在利益关系，申报后不再为其评分"))
+
+
+def _onsite_sheet(user, pk):
+    """An on-site sheet the user may open (sheet_for), or 404: a self-assessment has its own pages."""
+    sheet = sheet_for(user, pk)
+    if sheet.kind != SheetKind.ONSITE:
+        raise Http404
+    return sheet
 
 
 def _wants_json(request) -> bool:
@@ -102,8 +112,9 @@ class Row:
     score: object  # ItemScore or None
     evidence: list = field(default_factory=list)
     photos: list = field(default_factory=list)
-    steps: list = field(default_factory=list)  # points: the allowed scores, as (value, shown)
+    options: str = ""  # points: the <option>s of the allowed scores (built here: a page may hold 60 items)
     levels: list = field(default_factory=list)  # levels: (label, score shown)
+    photo_urls: list = field(default_factory=list)  # (full, thumbnail) per photo
 
     @property
     def is_scored(self) -> bool:
@@ -126,23 +137,47 @@ def _money_text(value) -> str:
     return f"{Decimal(str(value)):.2f}"
 
 
+def _url_maker(name: str, *args):
+    """reverse() for many objects at once: the pattern is reversed once, with a marker for the object's id."""
+    marker = 987654321
+    head, tail = reverse(name, args=[*args, marker]).rsplit(str(marker), 1)
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+def _options(item, current: str) -> str:
+    allowed = [(value, _money_text(value)) for value in allowed_scores(item.kind, item.max_score)]
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((text, " selected" if text == current else "", _short(value)) for value, text in allowed),
+    )
+
+
 def _sheet_rows(sheet):
     """The sheet's sections, each with its rows, maximum and subtotal; and the JSON state the page script reads."""
     entry = sheet.entry
     scores = {score.item_id: score for score in sheet.scores.all()}
     photos = sheet_photos(sheet)
     evidence = sheet_evidence(sheet)
+    evidence_url = _url_maker("evaluations:evidence_file", sheet.pk)
+    for materials in evidence.values():
+        for material in materials:
+            material.url = evidence_url(material.latest.pk) if material.latest else ""
+    photo_url, thumbnail_url = _url_maker("evaluations:photo"), _url_maker("evaluations:photo_thumbnail")
     sections, items_state = [], {}
     for section in applicable_sections(entry.round.standard, entry.site.domain):
         rows = []
         for item in section.items.all():
             score = scores.get(item.pk)
             row = Row(item=item, score=score, evidence=evidence.get(item.pk, []), photos=photos.get(item.pk, []))
+            levels = []
             if item.kind == ScoringKind.POINTS:
-                row.steps = [(_money_text(value), _short(value)) for value in allowed_scores(item.kind, item.max_score)]
+                row.options = _options(item, row.value_text)
             elif item.kind == ScoringKind.LEVELS:
                 levels = rules.level_choices(item.max_score, item.effective_levels)
                 row.levels = [(label, _short(value)) for label, value in levels]
+            photo_json = [_photo_json(photo, photo_url, thumbnail_url) for photo in row.photos]
+            row.photo_urls = [(photo["url"], photo["thumbnail"]) for photo in photo_json]
             rows.append(row)
             items_state[str(item.pk)] = {
                 "code": item.code,
@@ -150,13 +185,13 @@ def _sheet_rows(sheet):
                 "kind": item.kind,
                 "max": _money_text(item.max_score),
                 "section": section.pk,
-                "levels": [[label, _money_text(value)] for label, value in levels] if row.levels else [],
+                "levels": [[label, _money_text(value)] for label, value in levels],
                 "score": None if not row.is_scored else _money_text(score.score),
                 "present": score.present if score else None,
                 "level": score.level if score else "",
                 "remark": score.remark if score else "",
                 "version": score.version if score else 0,
-                "photos": [_photo_json(photo) for photo in row.photos],
+                "photos": photo_json,
             }
         maximum = sum((row.item.max_score for row in rows), Decimal("0"))
         subtotal = sum((row.score.score for row in rows if row.is_scored), Decimal("0"))
@@ -167,18 +202,21 @@ def _sheet_rows(sheet):
                 "max": maximum,
                 "max_text": _short(maximum),
                 "subtotal": _short(subtotal),
+                "decided": sum(1 for row in rows if row.is_scored),
             }
         )
     return sections, items_state
 
 
-def _photo_json(photo) -> dict:
+def _photo_json(photo, photo_url=None, thumbnail_url=None) -> dict:
+    photo_url = photo_url or _url_maker("evaluations:photo")
+    thumbnail_url = thumbnail_url or _url_maker("evaluations:photo_thumbnail")
     return {
         "id": photo.pk,
         "client_id": str(photo.client_id),
         "item": photo.item_id,
-        "thumbnail": reverse("evaluations:photo_thumbnail", args=[photo.pk]),
-        "url": reverse("evaluations:photo", args=[photo.pk]),
+        "thumbnail": thumbnail_url(photo.pk),
+        "url": photo_url(photo.pk),
         "captured_at": photo.captured_at.isoformat() if photo.captured_at else None,
     }
 
@@ -256,6 +294,7 @@ def _page_text() -> dict:
         "present": _("有"),
         "absent": _("无"),
         "remark": _("备注：{remark}"),
+        "unsaved": _("{n} 项未保存"),
         "mine": _("您的修改"),
         "server": _("服务器上的值"),
         "use_mine": _("改用我的值"),
@@ -344,7 +383,7 @@ def sheet_sync(request, pk):
     """Apply a phone's queued changes (JSON, CSRF token in the X-CSRFToken header) and say what became of each."""
     if not request.user.is_authenticated:
         return JsonResponse({"error": _("登录已过期，请重新登录（未同步的修改保存在本机）")}, status=401)
-    sheet = sheet_for(request.user, pk)
+    sheet = own_sheet(request.user, pk) or _onsite_sheet(request.user, pk)  # the scorer's own: the fast, usual case
     try:
         body = json.loads(request.body or b"{}")
         changes = body["changes"]
@@ -376,7 +415,7 @@ def sheet_photo_upload(request, pk):
     id. Answers JSON to the page script; a plain form post gets a message and the sheet back."""
     if not request.user.is_authenticated:
         return JsonResponse({"error": _("登录已过期，请重新登录（未上传的照片保存在本机）")}, status=401)
-    sheet = sheet_for(request.user, pk)
+    sheet = _onsite_sheet(request.user, pk)
     items = {str(item.pk): item for item in services.sheet_items(sheet)}
     item = items.get(request.POST.get("item", ""))
     upload = request.FILES.get("file")
@@ -421,7 +460,7 @@ def sheet_photo_upload(request, pk):
 @require_POST
 @login_required
 def sheet_submit(request, pk):
-    sheet = sheet_for(request.user, pk)
+    sheet = _onsite_sheet(request.user, pk)
     done = attempt(
         request,
         lambda: services.sheet_submit(sheet=sheet, by=request.user),
@@ -437,7 +476,7 @@ def sheet_submit(request, pk):
 @login_required
 def sheet_conflict(request, pk):
     """The scorer declares a conflict of interest: the sheet is excused, staff and the team leader are told."""
-    sheet = sheet_for(request.user, pk)
+    sheet = _onsite_sheet(request.user, pk)
     form = ConflictForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -456,7 +495,7 @@ def sheet_conflict(request, pk):
 @login_required
 def sheet_return(request, pk):
     """The team leader (or staff) returns a submitted sheet to its scorer, with a reason."""
-    sheet = sheet_for(request.user, pk)
+    sheet = _onsite_sheet(request.user, pk)
     if not (may_manage_rounds(request.user) or leads_team(request.user, sheet.entry)):
         raise PermissionDenied
     form = ReturnForm(request.POST)

@@ -225,16 +225,20 @@
   }
 
   function renderTotals() {
-    var total = 0, scored = 0, sections = {};
+    var total = 0, scored = 0, sections = {}, decided = {};
     Object.keys(items).forEach(function (id) {
       var value = cents(current(id).score);
       var section = items[id].section;
       sections[section] = sections[section] || 0;
-      if (value !== null) { total += value; scored += 1; sections[section] += value; }
+      decided[section] = decided[section] || 0;
+      if (value !== null) { total += value; scored += 1; sections[section] += value; decided[section] += 1; }
     });
-    root.ownerDocument.querySelectorAll("[data-total]").forEach(function (node) { node.textContent = short(money(total)); });
-    root.ownerDocument.querySelectorAll("[data-scored]").forEach(function (node) { node.textContent = scored; });
-    root.ownerDocument.querySelectorAll("[data-subtotal]").forEach(function (node) {
+    document.querySelectorAll("[data-decided]").forEach(function (node) {
+      node.textContent = decided[node.dataset.decided] || 0;
+    });
+    document.querySelectorAll("[data-total]").forEach(function (node) { node.textContent = short(money(total)); });
+    document.querySelectorAll("[data-scored]").forEach(function (node) { node.textContent = scored; });
+    document.querySelectorAll("[data-subtotal]").forEach(function (node) {
       node.textContent = short(money(sections[node.dataset.subtotal] || 0));
     });
     var next = document.querySelector("[data-next-unscored]");
@@ -278,6 +282,11 @@
     if (!box || !list) { return; }
     list.textContent = "";
     box.classList.toggle("d-none", rejected.length === 0);
+    var jump = document.querySelector("[data-rejected-jump]");
+    if (jump) {
+      jump.textContent = fill(T.unsaved, { n: rejected.length });
+      jump.classList.toggle("d-none", rejected.length === 0);
+    }
     rejected.forEach(function (record) {
       var id = String(record.item);
       var item = items[id] || { code: "", title: "" };
@@ -796,6 +805,9 @@
       keepForOffline();
     });
   }
+
+  // Ask the browser to keep this site's storage (the queue) even when the phone runs short of space.
+  if (navigator.storage && navigator.storage.persist) { navigator.storage.persist().catch(function () {}); }
 
   ready = start();
 })();

@@ -15,7 +15,7 @@ from evaluations.choices import SheetStatus
 from evaluations.models import ItemScore, ScoreSheet, SheetPhoto
 from sites.models import CreationGroupMember
 from tests.archives import samples
-from tests.e2e.conftest import VIEWPORTS, login
+from tests.e2e.conftest import ARGS, CHROMIUM, VIEWPORTS, login
 from tests.evaluations.conftest import build_standard
 from tests.factories import PASSWORD, ItemFactory, PartyOrganizationFactory, SiteFactory, UserFactory
 
@@ -184,4 +184,56 @@ def test_a_sheet_scored_through_a_network_outage_syncs_and_submits(
     shot(other, "09-second-scorer-404")
     assert ScoreSheet.objects.get(pk=own.pk).status == SheetStatus.NOT_STARTED
     other_context.close()
+    context.close()
+
+
+def test_a_sheet_opened_once_opens_offline_after_the_browser_restarts(
+    live_server, browser, round_in_scoring, cast, screenshot_dir, tmp_path
+):
+    """The phone's browser is closed with a change still queued and reopened with no network: the sheet opens from
+    the service worker's copy, with the synced value and the queued one; the queue syncs when the network is back."""
+    sheet, items = round_in_scoring["sheet"], round_in_scoring["items"]
+    profile = tmp_path / "phone-profile"
+    address = f"{live_server.url}/evaluations/sheets/{sheet.pk}/"
+
+    def start():
+        context = browser.browser_type.launch_persistent_context(
+            str(profile),
+            executable_path=CHROMIUM,
+            args=ARGS,
+            viewport=VIEWPORTS["phone"],
+            locale="zh-CN",
+            is_mobile=True,
+            has_touch=True,
+        )
+        page = context.pages[0] if context.pages else context.new_page()
+        page.console_errors = []
+        page.on("pageerror", lambda error: page.console_errors.append(str(error)))
+        return context, page
+
+    context, page = start()
+    login(page, live_server.url, cast.scorer.username, PASSWORD)
+    page.goto(address)
+    expect(page.locator("[data-score-sheet]")).to_have_attribute("data-offline-ready", "yes", timeout=15000)
+    page.locator(f"#item-{items['SY-01'].pk} [data-points]").select_option("3.50")
+    expect(page.locator("[data-net]")).to_contain_text("已全部保存")
+    context.set_offline(True)
+    page.locator(f"#item-{items['LY-01'].pk} [data-present='false']").click()
+    expect(page.locator("[data-net]")).to_contain_text("离线 · 1 项待同步")
+    context.close()  # the browser is closed (or the phone restarts)
+
+    context, page = start()
+    context.set_offline(True)
+    response = page.goto(address)
+    assert response is not None and response.from_service_worker
+    expect(page.locator("[data-net]")).to_contain_text("离线 · 1 项待同步")
+    expect(page.locator(f"#item-{items['SY-01'].pk} [data-points]")).to_have_value("3.50")
+    expect(page.locator(f"#item-{items['LY-01'].pk} [data-present='false']")).to_have_attribute("aria-pressed", "true")
+    page.screenshot(path=str(screenshot_dir / "scoring-10-after-restart-offline-phone.png"))
+    assert ItemScore.objects.filter(sheet=sheet, item=items["LY-01"]).count() == 0
+    context.set_offline(False)
+    expect(page.locator("[data-net]")).to_contain_text("在线 · 已全部保存", timeout=30000)
+    assert ItemScore.objects.get(sheet=sheet, item=items["LY-01"]).present is False
+    assert ItemScore.objects.get(sheet=sheet, item=items["SY-01"]).score == Decimal("3.5")
+    assert page.console_errors == []
     context.close()

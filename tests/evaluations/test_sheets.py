@@ -61,6 +61,7 @@ def test_the_scorer_gets_inputs_and_the_forms_of_their_own_sheet(client, scoring
     page = client.get(url(scoring.sheet)).content.decode()
     assert "data-points" in page and "data-present" in page and "data-level" in page
     assert 'capture="environment"' in page and "data-next-unscored" in page
+    assert "{#" not in page and "{%" not in page
     assert reverse("evaluations:sheet_submit", args=[scoring.sheet.pk]) in page
     assert reverse("evaluations:sheet_conflict", args=[scoring.sheet.pk]) in page
     assert reverse("evaluations:sheet_return", args=[scoring.sheet.pk]) not in page

@@ -307,3 +307,13 @@ def test_evidence_of_another_site_or_in_the_trash_is_not_served(client, scoring)
     assert client.get(reverse("evaluations:evidence_file", args=[scoring.sheet.pk, own_version.pk])).status_code == 404
     page = client.get(reverse("evaluations:sheet", args=[scoring.sheet.pk])).content.decode()
     assert own.title not in page
+
+
+def test_a_self_assessment_is_not_changed_or_shown_through_the_score_sheet_pages(client, cast, scoring):
+    own = services.self_assessment_for(scoring.entry_a, cast.leader)
+    client.force_login(cast.leader)
+    assert sync(client, own, change(scoring.items[0], score="1")).status_code == 404
+    assert client.post(reverse("evaluations:sheet_submit", args=[own.pk])).status_code == 404
+    response = client.get(reverse("evaluations:sheet", args=[own.pk]))
+    assert response.status_code == 302 and response["Location"] == own.get_absolute_url()
+    assert not ItemScore.objects.filter(sheet=own).exists()
