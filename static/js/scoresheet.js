@@ -628,7 +628,7 @@
     if (target.matches("[data-points]")) {
       enqueue(id, target.value === "" ? { clear: true } : { score: target.value });
     } else if (target.matches("[data-photo-input]")) {
-      Array.prototype.forEach.call(target.files || [], function (file) { addPhoto(id, file, target); });
+      Array.prototype.forEach.call(target.files || [], function (file) { addPhoto(id, file); });
       target.value = "";
     }
   });
@@ -653,26 +653,48 @@
     if (field.value !== current(id).remark) { enqueue(id, { remark: field.value }); }
   }
 
-  function addPhoto(id, file, input) {
+  // A phone photo of several MB takes minutes on one bar of signal: a large one (or a HEIC the browser can read) is
+  // re-encoded here as a JPEG of at most 2560 px; the server checks and cleans it whatever happens here.
+  var SHRINK_ABOVE = 1.5 * 1024 * 1024, LONGEST = 2560;
+
+  function shrink(file) {
+    var heic = /heic|heif/i.test(file.type);
+    if ((file.size <= SHRINK_ABOVE && !heic) || !window.createImageBitmap) { return Promise.resolve(file); }
+    return createImageBitmap(file).then(function (bitmap) {
+      var scale = Math.min(1, LONGEST / Math.max(bitmap.width, bitmap.height));
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.round(bitmap.width * scale);
+      canvas.height = Math.round(bitmap.height * scale);
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      return new Promise(function (resolve) {
+        canvas.toBlob(function (blob) { resolve(blob && blob.size < file.size ? blob : (heic && blob) || file); }, "image/jpeg", 0.85);
+      });
+    }).catch(function () { return file; });
+  }
+
+  function addPhoto(id, file) {
     var error = card(id).querySelector("[data-photo-error]");
     error.textContent = "";
-    if (!/^image\/(jpeg|png|webp)$/.test(file.type)) { error.textContent = T.photo_type; return; }
-    if (file.size > page.photo_max_mb * 1024 * 1024) { error.textContent = fill(T.photo_size, { mb: page.photo_max_mb }); return; }
-    var photo = {
-      key: uuid(),
-      sheet: SHEET,
-      item: parseInt(id, 10),
-      blob: file,
-      name: file.name,
-      captured_at: new Date(file.lastModified || Date.now()).toISOString(),
-      at: Date.now()
-    };
-    photoQueue.push(photo);
-    renderItem(id);
-    renderNet();
-    ready.then(function () {
-      return db ? run(["photos"], "readwrite", function (t) { t.objectStore("photos").put(photo); }) : null;
-    }).then(sync, function () { problem = "storage"; renderNet(); sync(); });
+    var captured = new Date(file.lastModified || Date.now()).toISOString();
+    shrink(file).then(function (blob) {
+      if (!/^image\/(jpeg|png|webp)$/.test(blob.type)) { error.textContent = T.photo_type; return; }
+      if (blob.size > page.photo_max_mb * 1024 * 1024) { error.textContent = fill(T.photo_size, { mb: page.photo_max_mb }); return; }
+      var photo = {
+        key: uuid(),
+        sheet: SHEET,
+        item: parseInt(id, 10),
+        blob: blob,
+        name: blob === file ? file.name : (file.name || "photo").replace(/\.[^.]*$/, "") + ".jpg",
+        captured_at: captured,
+        at: Date.now()
+      };
+      photoQueue.push(photo);
+      renderItem(id);
+      renderNet();
+      ready.then(function () {
+        return db ? run(["photos"], "readwrite", function (t) { t.objectStore("photos").put(photo); }) : null;
+      }).then(sync, function () { problem = "storage"; renderNet(); sync(); });
+    });
   }
 
   // "下一未评": the next unscored item below the top of the screen (or the first one), brought into view.

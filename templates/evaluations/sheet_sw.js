@@ -176,6 +176,14 @@ self.addEventListener("message", (event) => {
         // offline: kept on a later visit
       }
     }
+    // Static files of an older release (hashed names) that no page uses any more.
+    const wanted = new Set((data.urls || []).map((address) => new URL(address, self.location.origin).pathname));
+    for (const request of await cache.keys()) {
+      const url = new URL(request.url);
+      if (url.pathname.startsWith(STATIC_PREFIX) && !wanted.has(url.pathname)) {
+        await cache.delete(request);
+      }
+    }
     if (event.source && data.page) {
       const page = new URL(data.page, self.location.origin);
       event.source.postMessage({ type: "kept", page: data.page, ok: !!(await cache.match(pageKey(page))) });

@@ -237,3 +237,40 @@ def test_a_sheet_opened_once_opens_offline_after_the_browser_restarts(
     assert ItemScore.objects.get(sheet=sheet, item=items["SY-01"]).score == Decimal("3.5")
     assert page.console_errors == []
     context.close()
+
+
+def test_a_change_made_on_an_outdated_sheet_is_shown_as_unsaved_until_the_scorer_decides(
+    live_server, browser, round_in_scoring, cast, screenshot_dir
+):
+    """Two phones of one scorer: the second changes an item the first still shows with its old value. The first
+    phone's change is refused as stale and listed under 未保存的修改 with the server's value; 改用我的值 applies it."""
+    sheet, items = round_in_scoring["sheet"], round_in_scoring["items"]
+    address = f"{live_server.url}/evaluations/sheets/{sheet.pk}/"
+    points = f"#item-{items['SY-01'].pk} [data-points]"
+    phones = []
+    for _n in range(2):
+        context, page = phone(browser)
+        login(page, live_server.url, cast.scorer.username, PASSWORD)
+        page.goto(address)
+        phones.append((context, page))
+    first, second = phones[0][1], phones[1][1]
+    second.locator(points).select_option("2.00")
+    expect(second.locator("[data-net]")).to_contain_text("已全部保存")
+    first.locator(points).select_option("4.00")
+    box = first.locator("[data-rejected-box]")
+    expect(box).to_be_visible()
+    expect(box).to_contain_text("SY-01")
+    expect(box).to_contain_text("您的修改：4 分")
+    expect(box).to_contain_text("服务器上的值：2 分")
+    expect(first.locator(points)).to_have_value("2.00")
+    expect(first.locator("[data-rejected-jump]")).to_have_text("1 项未保存")
+    first.screenshot(path=str(screenshot_dir / "scoring-11-unsaved-phone.png"))
+    assert ItemScore.objects.get(sheet=sheet, item=items["SY-01"]).score == Decimal("2")
+    box.locator("button:has-text('改用我的值')").click()
+    expect(first.locator("[data-net]")).to_contain_text("已全部保存")
+    expect(box).to_be_hidden()
+    expect(first.locator(points)).to_have_value("4.00")
+    assert ItemScore.objects.get(sheet=sheet, item=items["SY-01"]).score == Decimal("4")
+    assert first.console_errors == [] and second.console_errors == []
+    for context, _page in phones:
+        context.close()

@@ -317,3 +317,19 @@ def test_a_self_assessment_is_not_changed_or_shown_through_the_score_sheet_pages
     response = client.get(reverse("evaluations:sheet", args=[own.pk]))
     assert response.status_code == 302 and response["Location"] == own.get_absolute_url()
     assert not ItemScore.objects.filter(sheet=own).exists()
+
+
+def test_an_item_of_another_domain_or_standard_is_not_on_the_sheet(client, scoring):
+    from tests.factories import ItemFactory, SectionFactory, StandardFactory
+
+    school = SectionFactory(standard=scoring.standard, code="XX", title="学校领域特色", domain="school", order=5)
+    elsewhere = ItemFactory(section=school, code="XX-01", max_score=2, kind="points")
+    other_standard = SectionFactory(standard=StandardFactory(year=2027), code="SY", title="十有")
+    foreign = ItemFactory(section=other_standard, code="SY-01", max_score=5, kind="points")
+    client.force_login(scoring.scorer)
+    response = sync(client, scoring.sheet, change(elsewhere, score="1"), change(foreign, seq=2, score="1"))
+    results = response.json()["results"]
+    assert [r["outcome"] for r in results] == ["refused", "refused"]
+    assert all("不在本评分表" in r["message"] for r in results)
+    page = client.get(reverse("evaluations:sheet", args=[scoring.sheet.pk])).content.decode()
+    assert "XX-01" not in page
