@@ -3,14 +3,15 @@
 Rounds move through their steps, teams are formed and sites assigned in the product, where each step checks its
 preconditions and is audited; sheets and scores change only through the sync service, which records every change
 (ScoreChange) and keeps totals right. An edit here would bypass all of that, so every model is read-only here
-and nothing is deleted.
+and nothing is deleted. Each list shows what the product's pages would show the user (ScopedAdminMixin).
 """
 
 from django.contrib import admin
 
-from core.admin import NoDeleteAdminMixin, ReadOnlyAdminMixin
+from core.admin import NoDeleteAdminMixin, ReadOnlyAdminMixin, ScopedAdminMixin
 
 from .models import ItemScore, Round, RoundSite, ScoreChange, ScoreSheet, SheetPhoto, Team
+from .selectors import rounds_visible_to, sheets_visible_to
 
 
 class _ReadOnlyInline(admin.TabularInline):
@@ -35,7 +36,8 @@ class TeamInline(_ReadOnlyInline):
 
 
 @admin.register(Round)
-class RoundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class RoundAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    scope = ("pk", rounds_visible_to)
     list_display = ["name", "year", "status", "standard", "scoring_start", "scoring_end", "created_at"]
     list_filter = ["status", "year"]
     search_fields = ["name"]
@@ -45,7 +47,8 @@ class RoundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class TeamAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    scope = ("round", rounds_visible_to)
     list_display = ["name", "round", "leader"]
     list_filter = ["round"]
     search_fields = ["name", "leader__full_name", "leader__username"]
@@ -53,7 +56,8 @@ class TeamAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(RoundSite)
-class RoundSiteAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class RoundSiteAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    scope = ("round", rounds_visible_to)
     list_display = ["site", "round", "stage", "team"]
     list_filter = ["round", "stage"]
     search_fields = ["site__name"]
@@ -68,7 +72,8 @@ class ItemScoreInline(_ReadOnlyInline):
 
 
 @admin.register(ScoreSheet)
-class ScoreSheetAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ScoreSheetAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    scope = ("pk", sheets_visible_to)
     list_display = ["__str__", "kind", "status", "source", "total", "scored_count", "submitted_at"]
     list_filter = ["kind", "status", "source", "entry__round"]
     search_fields = ["entry__site__name", "scorer__full_name", "scorer__username"]
@@ -77,7 +82,8 @@ class ScoreSheetAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ItemScore)
-class ItemScoreAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ItemScoreAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    scope = ("sheet", sheets_visible_to)
     list_display = ["sheet", "item", "score", "present", "level", "updated_at"]
     list_filter = ["sheet__entry__round", "present"]
     search_fields = ["sheet__entry__site__name", "item__code"]
@@ -85,9 +91,10 @@ class ItemScoreAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ScoreChange)
-class ScoreChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ScoreChangeAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """The record of every change to a sheet: evidence, never edited."""
 
+    scope = ("sheet", sheets_visible_to)
     list_display = ["sheet", "item", "by", "at", "after_submission", "reason"]
     list_filter = ["after_submission", "at"]
     search_fields = ["sheet__entry__site__name", "by__full_name", "reason"]
@@ -96,7 +103,8 @@ class ScoreChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(SheetPhoto)
-class SheetPhotoAdmin(NoDeleteAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class SheetPhotoAdmin(ScopedAdminMixin, NoDeleteAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    scope = ("sheet", sheets_visible_to)
     list_display = ["original_name", "sheet", "item", "captured_at", "uploaded_by", "uploaded_at"]
     list_filter = ["sheet__entry__round", "uploaded_at"]
     search_fields = ["original_name", "sheet__entry__site__name"]

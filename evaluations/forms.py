@@ -17,7 +17,7 @@ from standards.models import Standard
 from standards.selectors import programme_year, standard_for_year
 
 from . import rules
-from .models import Round, Team, default_grade_bands
+from .models import POLICY_FIELDS, Round, Team, default_grade_bands
 from .services import LOCKED_AFTER_DRAFT
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -59,16 +59,8 @@ class RoundForm(forms.ModelForm):
             "scoring_start",
             "scoring_end",
             "notes",
-            "pass_threshold",
-            "aggregation",
-            "disagreement_threshold",
-            "deduction_criticism",
-            "deduction_late_answer",
-            "deduction_overdue_rectification",
-            "bonus_experience",
-            "bonus_cap",
-            "publication_days",
-            "inspection_interval",
+            # grade_bands is edited as the two minima below (grade_excellent, grade_pass).
+            *(name for name in POLICY_FIELDS if name != "grade_bands"),
         ]
         widgets = {
             "self_assessment_start": DATE,
@@ -111,20 +103,7 @@ class RoundForm(forms.ModelForm):
                 self.fields[name].disabled = True
                 self.fields[name].help_text = _("考评轮次已启动，不能再修改")
         errors = self.errors if self.is_bound else {}
-        policy = [
-            "pass_threshold",
-            "grade_excellent",
-            "grade_pass",
-            "aggregation",
-            "disagreement_threshold",
-            "deduction_criticism",
-            "deduction_late_answer",
-            "deduction_overdue_rectification",
-            "bonus_experience",
-            "bonus_cap",
-            "publication_days",
-            "inspection_interval",
-        ]
+        policy = [*POLICY_FIELDS, "grade_excellent", "grade_pass"]
         self.helper = form_helper(
             Fieldset(
                 _("基本信息"),

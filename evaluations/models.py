@@ -21,6 +21,22 @@ from .choices import Aggregation, RoundStatus, SheetKind, SheetSource, SheetStat
 POINTS = {"max_digits": 6, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
 
 
+# The policy a round keeps from the start (DOMAIN.md §5), edited together in the round form's folded section.
+POLICY_FIELDS = (
+    "pass_threshold",
+    "grade_bands",
+    "aggregation",
+    "disagreement_threshold",
+    "deduction_criticism",
+    "deduction_late_answer",
+    "deduction_overdue_rectification",
+    "bonus_experience",
+    "bonus_cap",
+    "publication_days",
+    "inspection_interval",
+)
+
+
 def default_grade_bands() -> list[dict]:
     """DOMAIN.md §5: ≥ 90 优秀, ≥ 85 合格, otherwise 不合格 (the lowest band needs no entry)."""
     return [{"label": "优秀", "min": "90"}, {"label": "合格", "min": "85"}]

@@ -1,13 +1,19 @@
 """Who may do what in evaluations (DOMAIN.md §8). What they may see is in selectors (always scoped)."""
 
+from accounts.choices import DataScope
 from accounts.roles import Role
 
 from .choices import RoundStatus, SheetKind, SheetStatus
 
 
 def may_manage_rounds(user) -> bool:
-    """Staff and administrators open rounds, form teams, assign sites, excuse sheets and key in paper sheets."""
-    return bool(getattr(user, "is_authenticated", False)) and user.has_perm("evaluations.change_round")
+    """City staff and administrators open rounds, form teams, assign sites, excuse sheets and key in paper sheets.
+
+    Rounds are the city's (DOMAIN.md §8: staff (city)): a staff account limited to a region sees every site of a
+    round, every sheet and every scorer, so the permission alone is not enough; it takes the city-wide scope."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return user.has_perm("evaluations.change_round") and (user.is_superuser or user.scope == DataScope.CITY)
 
 
 def leads_team(user, entry) -> bool:
@@ -16,7 +22,7 @@ def leads_team(user, entry) -> bool:
 
 
 def may_see_progress(user, round_) -> bool:
-    """Staff see every round's progress; a team leader sees their own teams' part (selectors.progress_entries)."""
+    """Staff see every round's progress; a team leader their own teams' part (selectors.round_entries)."""
     if may_manage_rounds(user):
         return True
     return round_.teams.filter(leader=user).exists()

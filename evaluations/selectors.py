@@ -181,18 +181,6 @@ def round_entries(round_: Round, user) -> QuerySet[RoundSite]:
     return entries.filter(team__leader=user)
 
 
-def progress_entries(round_: Round, user) -> QuerySet[RoundSite]:
-    """Per site: sheet counts by state (one query for any number of sites)."""
-    onsite = Q(sheets__kind=SheetKind.ONSITE)
-    return round_entries(round_, user).annotate(
-        sheets_total=Count("sheets", filter=onsite),
-        sheets_submitted=Count("sheets", filter=onsite & Q(sheets__status=SheetStatus.SUBMITTED)),
-        sheets_in_progress=Count("sheets", filter=onsite & Q(sheets__status=SheetStatus.IN_PROGRESS)),
-        sheets_not_started=Count("sheets", filter=onsite & Q(sheets__status=SheetStatus.NOT_STARTED)),
-        sheets_excused=Count("sheets", filter=onsite & Q(sheets__status=SheetStatus.EXCUSED)),
-    )
-
-
 def progress_sheets(round_: Round, user) -> QuerySet[ScoreSheet]:
     """Every on-site sheet of the round that `user` may follow, with its site and scorer."""
     sheets = ScoreSheet.objects.filter(entry__round=round_, kind=SheetKind.ONSITE).select_related(

@@ -30,19 +30,6 @@ from .choices import RoundStatus, SheetKind, SheetSource, SheetStatus
 from .models import ItemScore, Round, RoundSite, ScoreChange, ScoreSheet, SheetPhoto, Team
 from .permissions import is_site_leader_of, may_manage_rounds
 
-POLICY_FIELDS = (
-    "pass_threshold",
-    "grade_bands",
-    "aggregation",
-    "disagreement_threshold",
-    "deduction_criticism",
-    "deduction_late_answer",
-    "deduction_overdue_rectification",
-    "bonus_experience",
-    "bonus_cap",
-    "publication_days",
-    "inspection_interval",
-)
 # What may change once a round has opened: its standard and year may not (the sheets refer to its items).
 LOCKED_AFTER_DRAFT = ("standard", "year")
 
@@ -172,10 +159,7 @@ def open_problems(round_: Round) -> list[str]:
 @transaction.atomic
 def round_open(*, round: Round, by) -> Round:
     """Draft → self-assessment: freeze the standard, start the creation of nominated units, tell site leaders."""
-    round_ = Round.objects.select_for_update().get(pk=round.pk)
-    problems = open_problems(round_)
-    if problems:
-        raise ValidationError(problems)
+    round_ = _ready_for_step(round, open_problems)
     standard_freeze(standard=round_.standard, by=by, reason=_("考评轮次“%(name)s”启动") % {"name": round_.name})
     for entry in round_.entries.select_related("site").filter(site__state=SiteState.NOMINATED):
         site_transition(site=entry.site, to_state=SiteState.CANDIDATE, by=by, manual=False, cause=round_)
@@ -204,10 +188,7 @@ def scoring_problems(round_: Round) -> list[str]:
 @transaction.atomic
 def round_start_scoring(*, round: Round, by) -> Round:
     """Self-assessment → scoring: scorers can now fill their sheets; each is told which sites are theirs."""
-    round_ = Round.objects.select_for_update().get(pk=round.pk)
-    problems = scoring_problems(round_)
-    if problems:
-        raise ValidationError(problems)
+    round_ = _ready_for_step(round, scoring_problems)
     _set_status(round_, RoundStatus.SCORING, by, scoring_opened_at=timezone.now())
     counts = (
         ScoreSheet.objects.filter(entry__round=round_, kind=SheetKind.ONSITE)
@@ -254,12 +235,18 @@ def close_problems(round_: Round) -> list[str]:
 @transaction.atomic
 def round_close_scoring(*, round: Round, by) -> Round:
     """Scoring → scored: every sheet is in; the next step computes the results."""
-    round_ = Round.objects.select_for_update().get(pk=round.pk)
-    problems = close_problems(round_)
-    if problems:
-        raise ValidationError(problems)
+    round_ = _ready_for_step(round, close_problems)
     _set_status(round_, RoundStatus.SCORED, by, scored_at=timezone.now())
     round.refresh_from_db()
+    return round_
+
+
+def _ready_for_step(round: Round, problems_of) -> Round:
+    """The round, locked, when `problems_of` finds nothing missing for the step; else a ValidationError listing it."""
+    round_ = Round.objects.select_for_update().get(pk=round.pk)
+    problems = problems_of(round_)
+    if problems:
+        raise ValidationError(problems)
     return round_
 
 

@@ -3,65 +3,37 @@ the rest and take a photo, reload the page with no network (it opens from the se
 entry intact), get the network back, watch the sheet sync, submit. A second scorer of the team still sees only
 their own sheet. Screenshots of every step go to test-artifacts/screenshots/scoring-*.png."""
 
-from datetime import date
 from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
 
-from accounts.roles import Role
-from evaluations import services
 from evaluations.choices import SheetStatus
 from evaluations.models import ItemScore, ScoreChange, ScoreSheet, SheetPhoto
-from sites.models import CreationGroupMember
 from tests.archives import samples
 from tests.e2e.conftest import ARGS, CHROMIUM, VIEWPORTS, login
-from tests.evaluations.conftest import build_standard
-from tests.factories import PASSWORD, ItemFactory, PartyOrganizationFactory, SiteFactory, UserFactory
+from tests.evaluations.conftest import build_scoring
+from tests.factories import PASSWORD
 
 
 @pytest.fixture
 def round_in_scoring(transactional_db, city, cast):
     """Six items (points, level, required presence, veto, two more points), two sites, one team of two scorers."""
-    standard, items = build_standard()
-    section = items[0].section
-    items += [
-        ItemFactory(section=section, code="SY-03", title="有规范的党建资料", max_score=2, kind="points", order=3),
-        ItemFactory(section=section, code="SY-04", title="有务实创新的载体活动", max_score=1, kind="points", order=4),
-    ]
-    site = SiteFactory(organization=city.org_a, name="杨柳村党建示范点", state="candidate")
-    other = SiteFactory(organization=city.org_a_town, name="石门镇党建示范点", state="formal")
-    CreationGroupMember.objects.create(site=site, name="负责人", user=cast.leader)
-    second = UserFactory(
-        username="t-scorer2",
-        full_name="李评分",
-        organization=PartyOrganizationFactory(region=city.district_b),
-        roles=[Role.SCORER],
+    built = build_scoring(
+        cast,
+        city,
+        more_items=[
+            {"code": "SY-03", "title": "有规范的党建资料", "max_score": 2, "order": 3},
+            {"code": "SY-04", "title": "有务实创新的载体活动", "max_score": 1, "order": 4},
+        ],
+        site_names=("杨柳村党建示范点", "石门镇党建示范点"),
     )
-    round_ = services.round_create(
-        by=cast.staff,
-        name="2026年度验收",
-        year=2026,
-        standard=standard,
-        self_assessment_start=date(2026, 10, 1),
-        self_assessment_end=date(2026, 10, 31),
-        scoring_start=date(2026, 11, 1),
-        scoring_end=date(2026, 12, 15),
-    )
-    services.round_add_sites(round=round_, sites=[site, other], by=cast.staff)
-    team = services.team_save(
-        round=round_, by=cast.staff, name="第一验收组", leader=cast.teamlead, members=[cast.scorer, second]
-    )
-    services.assign_sites(round=round_, team=team, entries=list(round_.entries.all()), by=cast.staff)
-    services.round_open(round=round_, by=cast.staff)
-    services.round_start_scoring(round=round_, by=cast.staff)
-    entry = round_.entries.get(site=site)
     return {
-        "items": {item.code: item for item in items},
-        "sheet": entry.sheets.get(scorer=cast.scorer),
-        "second_sheet": entry.sheets.get(scorer=second),
-        "second": second,
-        "site": site,
+        "items": {item.code: item for item in built.items},
+        "sheet": built.sheet,
+        "second_sheet": built.sheet2,
+        "second": built.scorer2,
+        "site": built.site_a,
     }
 
 

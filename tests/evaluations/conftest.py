@@ -86,9 +86,16 @@ def fill(sheet, by, values=None):
 
 @pytest.fixture
 def scoring(cast, city) -> Scoring:
+    return build_scoring(cast, city)
+
+
+def build_scoring(cast, city, *, more_items=(), site_names=("甲村示范点", "甲镇示范点")) -> Scoring:
+    """The `scoring` round (see the module's docstring); `more_items` are ItemFactory keywords of points items added
+    to the first section. The browser journeys call it under `transactional_db`."""
     standard, items = build_standard()
-    site_a = SiteFactory(organization=city.org_a, name="甲村示范点", state="candidate")
-    site_b = SiteFactory(organization=city.org_a_town, name="甲镇示范点", state="formal")
+    items += [ItemFactory(section=items[0].section, kind="points", **fields) for fields in more_items]
+    site_a = SiteFactory(organization=city.org_a, name=site_names[0], state="candidate")
+    site_b = SiteFactory(organization=city.org_a_town, name=site_names[1], state="formal")
     CreationGroupMember.objects.create(site=site_a, name=cast.leader.full_name or "负责人", user=cast.leader)
     scorer2 = UserFactory(
         username="t-scorer2",
