@@ -8,6 +8,8 @@ import uuid
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -16,7 +18,18 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel
 
-from .choices import Aggregation, RoundStatus, SheetKind, SheetSource, SheetStatus, Stage
+from .choices import (
+    CLOSED_STATUSES,
+    AdjustmentKind,
+    AdjustmentSource,
+    Aggregation,
+    ObjectionStatus,
+    RoundStatus,
+    SheetKind,
+    SheetSource,
+    SheetStatus,
+    Stage,
+)
 
 POINTS = {"max_digits": 6, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
 
@@ -34,6 +47,7 @@ POLICY_FIELDS = (
     "bonus_cap",
     "publication_days",
     "inspection_interval",
+    "subsidy_amount",
 )
 
 
@@ -80,10 +94,20 @@ class Round(TimeStampedModel):
     inspection_interval = models.PositiveSmallIntegerField(
         _("年检周期（年）"), default=1, validators=[MinValueValidator(1), MaxValueValidator(2)]
     )
+    subsidy_amount = models.DecimalField(
+        _("新授牌示范点经费补贴（元）"),
+        default=Decimal("10000"),
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("定案时为每个新命名的正式示范点记录的补贴金额；为 0 表示不记录"),
+    )
 
     opened_at = models.DateTimeField(_("启动时间"), null=True, blank=True)
     scoring_opened_at = models.DateTimeField(_("开始实地考评时间"), null=True, blank=True)
     scored_at = models.DateTimeField(_("评分完成时间"), null=True, blank=True)
+    published_at = models.DateTimeField(_("公示时间"), null=True, blank=True)
+    finalized_at = models.DateTimeField(_("定案时间"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("创建人"), null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -130,6 +154,16 @@ class Round(TimeStampedModel):
     @property
     def is_scoring(self) -> bool:
         return self.status == RoundStatus.SCORING
+
+    @property
+    def is_closed(self) -> bool:
+        """Scoring is over (scored, published or finalized): the results can be computed."""
+        return self.status in CLOSED_STATUSES
+
+    @property
+    def policy_locked(self) -> bool:
+        """The policy is edited until the results are published (DOMAIN.md §5)."""
+        return self.status in (RoundStatus.PUBLISHED, RoundStatus.FINALIZED)
 
 
 class Team(models.Model):
@@ -348,3 +382,213 @@ class SheetPhoto(models.Model):
 
     def get_absolute_url(self):
         return reverse("evaluations:photo", args=[self.pk])
+
+
+class Adjustment(models.Model):
+    """扣分 / 加分: one itemized line of a site's deductions or bonus in a round, with its source and reason.
+
+    Lines are entered by staff (`manual`) or derived from supervision records (notices of criticism, late answers,
+    overdue rectification items, promoted experiences), which point at their record through `source_object` so
+    that deriving them again adds nothing twice. A line is never deleted: it is withdrawn with a reason, so the
+    explanation of a result can always show what was taken off and put back."""
+
+    entry = models.ForeignKey(
+        RoundSite, verbose_name=_("参评示范点"), related_name="adjustments", on_delete=models.PROTECT
+    )
+    kind = models.CharField(_("类别"), max_length=10, choices=AdjustmentKind.choices)
+    source = models.CharField(
+        _("来源"), max_length=24, choices=AdjustmentSource.choices, default=AdjustmentSource.MANUAL
+    )
+    points = models.DecimalField(
+        _("分值"), max_digits=6, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    reason = models.TextField(_("事由"))
+    source_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    source_id = models.PositiveBigIntegerField(null=True, blank=True)
+    source_object = GenericForeignKey("source_type", "source_id")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("录入人"), null=True, related_name="+", on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+    withdrawn_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("撤销人"),
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+    )
+    withdraw_reason = models.TextField(_("撤销原因"), blank=True)
+
+    class Meta:
+        verbose_name = _("扣分加分")
+        verbose_name_plural = _("扣分加分")
+        ordering = ["entry", "kind", "created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(points__gt=0), name="adjustment_points_positive"),
+            # An automatic line is derived once per record it comes from.
+            models.UniqueConstraint(
+                fields=["entry", "source", "source_type", "source_id"],
+                condition=models.Q(source_id__isnull=False),
+                name="adjustment_once_per_source",
+            ),
+        ]
+        indexes = [models.Index(fields=["entry", "withdrawn_at"])]
+
+    def __str__(self):
+        sign = "−" if self.kind == AdjustmentKind.DEDUCTION else "+"
+        return f"{self.entry.site} {sign}{self.points} {self.reason[:30]}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.withdrawn_at is None
+
+    @property
+    def signed_points(self) -> Decimal:
+        return -self.points if self.kind == AdjustmentKind.DEDUCTION else self.points
+
+
+class Publication(models.Model):
+    """公示: the results of a round as published for objections, with the fingerprint of their inputs.
+
+    `results` keeps every site's published line (scores, grade, outcome, ranks) and `fingerprint` a hash of
+    what they were computed from (sheets, deduction lines, policy), so any later change shows as a difference
+    against what was published. Republishing after corrections adds a new number; the latest is current."""
+
+    round = models.ForeignKey(Round, verbose_name=_("考评轮次"), related_name="publications", on_delete=models.CASCADE)
+    number = models.PositiveSmallIntegerField(_("公示批次"), default=1)
+    starts_on = models.DateField(_("公示开始"))
+    ends_on = models.DateField(_("公示截止"))
+    fingerprint = models.CharField(_("输入指纹"), max_length=64)
+    results = models.JSONField(_("公示结果"), default=list)
+    policy = models.JSONField(_("评分规则"), default=dict)
+    reason = models.TextField(_("说明"), blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("发布人"), null=True, related_name="+", on_delete=models.SET_NULL
+    )
+    published_at = models.DateTimeField(_("发布时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("结果公示")
+        verbose_name_plural = _("结果公示")
+        ordering = ["round", "-number"]
+        constraints = [models.UniqueConstraint(fields=["round", "number"], name="publication_number_once")]
+
+    def __str__(self):
+        return f"{self.round} 第{self.number}次公示"
+
+
+def objection_file_path(instance, filename):
+    return (
+        f"objections/{instance.objection.entry.round_id}/{instance.objection_id}/{uuid.uuid4().hex}{_suffix(filename)}"
+    )
+
+
+class Objection(TimeStampedModel):
+    """异议: a site leader's objection to a published result, answered by staff (upheld or rejected, with a
+    reason). An upheld objection is acted on through the recorded paths (a deduction line withdrawn or corrected,
+    a sheet reopened), which recompute the result."""
+
+    entry = models.ForeignKey(
+        RoundSite, verbose_name=_("参评示范点"), related_name="objections", on_delete=models.CASCADE
+    )
+    publication = models.ForeignKey(
+        Publication, verbose_name=_("公示"), related_name="objections", on_delete=models.PROTECT
+    )
+    text = models.TextField(_("异议内容"))
+    lodged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("提出人"), null=True, related_name="+", on_delete=models.SET_NULL
+    )
+    status = models.CharField(
+        _("状态"), max_length=10, choices=ObjectionStatus.choices, default=ObjectionStatus.OPEN, db_index=True
+    )
+    answer = models.TextField(_("答复"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("答复人"),
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+    )
+    answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("异议")
+        verbose_name_plural = _("异议")
+        ordering = ["entry__round", "-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status=ObjectionStatus.OPEN) | ~models.Q(answer=""),
+                name="objection_answered_has_reason",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.entry.site} 的异议"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == ObjectionStatus.OPEN
+
+
+class ObjectionFile(models.Model):
+    """异议附件: a file attached to an objection, validated by content like every upload."""
+
+    objection = models.ForeignKey(Objection, verbose_name=_("异议"), related_name="files", on_delete=models.CASCADE)
+    file = models.FileField(_("文件"), upload_to=objection_file_path, max_length=300)
+    original_name = models.CharField(_("原文件名"), max_length=255)
+    kind = models.CharField(_("文件类型"), max_length=10)
+    size = models.PositiveBigIntegerField(_("大小（字节）"))
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("异议附件")
+        verbose_name_plural = _("异议附件")
+        ordering = ["objection", "id"]
+
+    def __str__(self):
+        return self.original_name
+
+
+class Finalization(models.Model):
+    """定案: the act that applied a round's results: which transitions, the batch, subsidies and rectification
+    items it created (by id, so that an administrator's undo reverses exactly these), and the results as applied.
+    An undone finalization stays on record with who undid it, when and why."""
+
+    round = models.ForeignKey(Round, verbose_name=_("考评轮次"), related_name="finalizations", on_delete=models.CASCADE)
+    fingerprint = models.CharField(_("输入指纹"), max_length=64)
+    results = models.JSONField(_("定案结果"), default=list)
+    batch = models.ForeignKey(
+        "sites.Batch", verbose_name=_("授牌批次"), null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+    )
+    created = models.JSONField(_("生成的记录"), default=dict)
+    finalized_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("定案人"), null=True, related_name="+", on_delete=models.SET_NULL
+    )
+    finalized_at = models.DateTimeField(_("定案时间"), auto_now_add=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("撤销人"),
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+    )
+    undone_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    undo_reason = models.TextField(_("撤销原因"), blank=True)
+
+    class Meta:
+        verbose_name = _("定案记录")
+        verbose_name_plural = _("定案记录")
+        ordering = ["round", "-finalized_at", "-id"]
+        constraints = [
+            # At most one finalization of a round is in force.
+            models.UniqueConstraint(
+                fields=["round"], condition=models.Q(undone_at__isnull=True), name="one_finalization_in_force"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.round} 定案"

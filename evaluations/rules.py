@@ -242,3 +242,370 @@ def grade_bands_problem(bands) -> str | None:
     if minima != sorted(minima, reverse=True) or len(set(minima)) != len(minima):
         return "等次须从高到低排列，分数线各不相同"
     return None
+
+
+# --- results (DOMAIN.md §5) ----------------------------------------------------------------------------
+#
+# Everything below is pure: the selector (evaluations/results.py) gathers the facts from the database in a few
+# aggregate queries and hands them here. Scores are Decimals kept to two decimals, rounded half up.
+
+ZERO, HUNDRED = Decimal("0"), Decimal("100")
+FAILED_GRADE = "不合格"
+TRIM_FROM = 5  # with this many sheets or more, drop one highest and one lowest total
+
+# Which state a site is in when it takes each stage, so that a result's outcome is the same years later
+# whatever the site's state is now.
+SOURCE_STATE_OF_STAGE = {
+    Stage.ACCEPTANCE: SiteState.CANDIDATE,
+    Stage.REVIEW: SiteState.FORMAL,
+    Stage.INSPECTION: SiteState.IMPROVING,
+}
+
+
+def round_half_up(value) -> Decimal:
+    """Two decimals, rounded half up (86.125 → 86.13), whatever the input's type."""
+    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class SheetScore:
+    """One submitted on-site sheet as the results see it."""
+
+    id: int
+    scorer: str
+    total: Decimal
+    ten_haves: Decimal = ZERO  # the sheet's 十有 subtotal
+    scorer_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Vote:
+    """The sheets' decisions on one veto or required item: how many marked it absent of how many decided."""
+
+    code: str
+    title: str
+    is_veto: bool
+    absent: int
+    sheets: int
+
+    @property
+    def failed(self) -> bool:
+        """More than half of the sheets marked it absent (exactly half is not a failure)."""
+        return self.absent * 2 > self.sheets
+
+
+@dataclass(frozen=True)
+class Policy:
+    pass_threshold: Decimal = Decimal("85")
+    grade_bands: tuple = (("优秀", Decimal("90")), ("合格", Decimal("85")))  # (label, minimum), falling
+    aggregation: str = "trimmed"
+    disagreement_threshold: Decimal = Decimal("8")
+    bonus_cap: Decimal = Decimal("5")
+
+    @classmethod
+    def of(cls, source) -> "Policy":
+        """The policy of a round (or of any object with the same attributes, e.g. a form's cleaned data)."""
+        get = source.get if isinstance(source, dict) else lambda name: getattr(source, name)
+        bands = tuple((str(b["label"]), Decimal(str(b["min"]))) for b in (get("grade_bands") or []))
+        return cls(
+            pass_threshold=Decimal(str(get("pass_threshold"))),
+            grade_bands=bands,
+            aggregation=str(get("aggregation")),
+            disagreement_threshold=Decimal(str(get("disagreement_threshold"))),
+            bonus_cap=Decimal(str(get("bonus_cap"))),
+        )
+
+
+@dataclass(frozen=True)
+class ResultInput:
+    """What one site's result is computed from."""
+
+    entry_id: int
+    site_name: str
+    domain: str
+    stage: str
+    sheets: tuple  # SheetScore of every submitted on-site sheet
+    votes: tuple = ()  # Vote of every veto and required item
+    deductions: Decimal = ZERO  # sum of the active deduction lines
+    bonus: Decimal = ZERO  # sum of the active bonus lines, before the cap
+    site_id: int | None = None
+    region: str = ""
+
+
+@dataclass(frozen=True)
+class SiteResult:
+    entry_id: int
+    site_name: str
+    domain: str
+    stage: str
+    sheet_count: int
+    mean: Decimal | None
+    median: Decimal | None
+    onsite: Decimal | None  # by the round's method, rounded
+    counted: tuple  # ids of the sheets that count
+    dropped: tuple  # ids of the sheets dropped by trimming
+    ten_haves: Decimal  # mean 十有 subtotal over the sheets that count
+    disagreement: Decimal  # standard deviation of the sheet totals
+    disagreement_flag: bool
+    deductions: Decimal
+    bonus_raw: Decimal
+    bonus: Decimal  # capped
+    final: Decimal | None
+    veto_failed: tuple  # Votes of failed veto items
+    required_failed: tuple  # Votes of failed required items
+    passed: bool
+    reasons: tuple  # why it failed, in Chinese ("" when passed)
+    grade: str
+    outcome: str  # the state the site goes to
+    outcome_label: str  # the transition's name
+    rank: int | None = None  # overall; None: no rank ("—")
+    domain_rank: int | None = None
+    site_id: int | None = None
+    region: str = ""
+
+    @property
+    def failing_rule(self) -> str:
+        return self.reasons[0] if self.reasons else ""
+
+    @property
+    def ranked(self) -> bool:
+        return not self.veto_failed and self.final is not None
+
+
+def counting_sheets(sheets, method: str) -> tuple[list, list]:
+    """The sheets that count and those dropped: trimming drops one lowest and one highest total when there are
+    five or more sheets (ties broken by sheet id so the choice is reproducible); other methods drop none."""
+    ordered = sorted(sheets, key=lambda s: (Decimal(str(s.total)), s.id))
+    if method == "trimmed" and len(ordered) >= TRIM_FROM:
+        return ordered[1:-1], [ordered[0], ordered[-1]]
+    return ordered, []
+
+
+def mean(values) -> Decimal | None:
+    values = [Decimal(str(v)) for v in values]
+    return round_half_up(sum(values, ZERO) / len(values)) if values else None
+
+
+def median(values) -> Decimal | None:
+    values = sorted(Decimal(str(v)) for v in values)
+    if not values:
+        return None
+    middle = len(values) // 2
+    if len(values) % 2:
+        return round_half_up(values[middle])
+    return round_half_up((values[middle - 1] + values[middle]) / 2)
+
+
+def onsite_score(totals, method: str) -> Decimal | None:
+    """A site's on-site score from its sheet totals by the round's method, rounded half up to two decimals."""
+    totals = [Decimal(str(t)) for t in totals]
+    if method == "median":
+        return median(totals)
+    if method == "trimmed" and len(totals) >= TRIM_FROM:
+        totals = sorted(totals)[1:-1]
+    return mean(totals)
+
+
+def spread(totals) -> Decimal:
+    """Population standard deviation of the sheet totals (0 for a single sheet), to two decimals."""
+    totals = [Decimal(str(t)) for t in totals]
+    if len(totals) < 2:
+        return Decimal("0.00")
+    average = sum(totals, ZERO) / len(totals)
+    variance = sum(((t - average) ** 2 for t in totals), ZERO) / len(totals)
+    return round_half_up(variance.sqrt())
+
+
+def final_score(onsite, deductions, bonus, cap) -> Decimal:
+    """On-site (rounded first) − deductions + bonus (capped), clamped to [0, 100]."""
+    capped = min(Decimal(str(bonus)), Decimal(str(cap)))
+    value = round_half_up(onsite) - Decimal(str(deductions)) + capped
+    return round_half_up(min(max(value, ZERO), HUNDRED))
+
+
+def grade_for(final, bands, *, failed_on_item: bool) -> str:
+    """The grade band of a final score; 不合格 for a site failed on a veto or required item whatever its score."""
+    if failed_on_item or final is None:
+        return FAILED_GRADE
+    for label, minimum in bands:
+        if Decimal(str(final)) >= Decimal(str(minimum)):
+            return label
+    return FAILED_GRADE
+
+
+def _vote_text(vote: Vote) -> str:
+    return f"{vote.code} {vote.title}（{vote.absent}/{vote.sheets} 份评分表判定为“无”）"
+
+
+def site_result(facts: ResultInput, policy: Policy) -> SiteResult:
+    """One site's result, without ranks (see `rank_results`)."""
+    from sites.rules import round_outcome  # pure; imported here to keep the top of the module light
+
+    totals = [s.total for s in facts.sheets]
+    counted, dropped = counting_sheets(facts.sheets, policy.aggregation)
+    onsite = onsite_score(totals, policy.aggregation)
+    deductions = round_half_up(facts.deductions)
+    bonus_raw = round_half_up(facts.bonus)
+    bonus = min(bonus_raw, round_half_up(policy.bonus_cap))
+    final = final_score(onsite, deductions, bonus_raw, policy.bonus_cap) if onsite is not None else None
+    veto_failed = tuple(v for v in facts.votes if v.is_veto and v.failed)
+    required_failed = tuple(v for v in facts.votes if not v.is_veto and v.failed)
+    reasons = []
+    if final is None:
+        reasons.append("没有已提交的实地评分表")
+    reasons += [f"一票否决：{_vote_text(v)}" for v in veto_failed]
+    reasons += [f"必须具备项缺失：{_vote_text(v)}" for v in required_failed]
+    if final is not None and final < policy.pass_threshold:
+        reasons.append(f"最终得分 {final} 低于合格分数线 {round_half_up(policy.pass_threshold)}")
+    passed = not reasons
+    transition = round_outcome(SOURCE_STATE_OF_STAGE[facts.stage], passed)
+    spread_ = spread(totals)
+    return SiteResult(
+        entry_id=facts.entry_id,
+        site_name=facts.site_name,
+        domain=facts.domain,
+        stage=facts.stage,
+        sheet_count=len(facts.sheets),
+        mean=mean(totals),
+        median=median(totals),
+        onsite=onsite,
+        counted=tuple(s.id for s in counted),
+        dropped=tuple(s.id for s in dropped),
+        ten_haves=mean([s.ten_haves for s in counted]) or Decimal("0.00"),
+        disagreement=spread_,
+        disagreement_flag=spread_ > Decimal(str(policy.disagreement_threshold)),
+        deductions=deductions,
+        bonus_raw=bonus_raw,
+        bonus=bonus,
+        final=final,
+        veto_failed=veto_failed,
+        required_failed=required_failed,
+        passed=passed,
+        reasons=tuple(reasons),
+        grade=grade_for(final, policy.grade_bands, failed_on_item=bool(veto_failed or required_failed)),
+        outcome=transition.target,
+        outcome_label=transition.name,
+        site_id=facts.site_id,
+        region=facts.region,
+    )
+
+
+def listing_key(result: SiteResult):
+    """The listing order: final score descending, then the 十有 subtotal descending, then fewer deductions,
+    then the name."""
+    final = result.final if result.final is not None else Decimal("-1")
+    return (-final, -result.ten_haves, result.deductions, result.site_name, result.entry_id)
+
+
+def shared_ranks(results) -> dict[int, int]:
+    """Rank by final score with ties sharing a rank and the next rank skipped (1, 2, 2, 4); entry id → rank.
+    Only ranked results (no veto failure, a score) are given one."""
+    finals = sorted((r.final for r in results if r.ranked), reverse=True)
+    first_place = {}
+    for position, final in enumerate(finals, start=1):
+        first_place.setdefault(final, position)
+    return {r.entry_id: first_place[r.final] for r in results if r.ranked}
+
+
+def order_results(results) -> list:
+    """Ranked sites in listing order, then those without a rank (veto failed, no score) in the same order."""
+    ranked = sorted((r for r in results if r.ranked), key=listing_key)
+    unranked = sorted((r for r in results if not r.ranked), key=listing_key)
+    return ranked + unranked
+
+
+def rank_results(results) -> list:
+    """Every result with its overall rank and its rank within its domain, in the overall listing order."""
+    from dataclasses import replace
+
+    overall = shared_ranks(results)
+    by_domain: dict[str, list] = {}
+    for result in results:
+        by_domain.setdefault(result.domain, []).append(result)
+    in_domain = {}
+    for group in by_domain.values():
+        in_domain.update(shared_ranks(group))
+    return order_results(
+        [replace(r, rank=overall.get(r.entry_id), domain_rank=in_domain.get(r.entry_id)) for r in results]
+    )
+
+
+def compute_results(inputs, policy: Policy) -> list:
+    """Every site's result, ranked overall and within its domain, in listing order."""
+    return rank_results([site_result(facts, policy) for facts in inputs])
+
+
+# --- what-if ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Flip:
+    """A site whose outcome, grade or rank would change under another policy (before, after side by side)."""
+
+    entry_id: int
+    site_name: str
+    before: SiteResult
+    after: SiteResult
+
+    @property
+    def changes(self) -> tuple:
+        names = []
+        if self.before.passed != self.after.passed or self.before.outcome != self.after.outcome:
+            names.append("outcome")
+        if self.before.grade != self.after.grade:
+            names.append("grade")
+        if self.before.rank != self.after.rank or self.before.domain_rank != self.after.domain_rank:
+            names.append("rank")
+        return tuple(names)
+
+
+def policy_flips(before, after) -> list:
+    """The sites whose outcome, grade or rank (overall or in domain) differ between two computations of the same
+    round, in the order of `after`."""
+    old = {r.entry_id: r for r in before}
+    flips = []
+    for result in after:
+        flip = Flip(result.entry_id, result.site_name, old[result.entry_id], result)
+        if flip.changes:
+            flips.append(flip)
+    return flips
+
+
+# --- calibration ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Calibration:
+    scorer_id: int
+    scorer: str
+    sites: int  # sites scored together with at least one co-scorer
+    deviation: Decimal | None  # mean of (own total − mean of the co-scorers' totals) over those sites
+    harshest: Decimal | None
+    kindest: Decimal | None
+
+
+def scorer_calibration(sheets_by_site) -> list:
+    """Each scorer's mean deviation from their co-scorers on the same sites: `sheets_by_site` is an iterable of
+    lists of SheetScore (one list per site). A diagnostic only; it never changes a result. Harshest first."""
+    deviations: dict[int, list] = {}
+    names = {}
+    for sheets in sheets_by_site:
+        if len(sheets) < 2:
+            continue
+        total = sum((Decimal(str(s.total)) for s in sheets), ZERO)
+        for sheet in sheets:
+            others = (total - Decimal(str(sheet.total))) / (len(sheets) - 1)
+            deviations.setdefault(sheet.scorer_id, []).append(Decimal(str(sheet.total)) - others)
+            names[sheet.scorer_id] = sheet.scorer
+    rows = [
+        Calibration(
+            scorer_id=scorer_id,
+            scorer=names[scorer_id],
+            sites=len(values),
+            deviation=mean(values),
+            harshest=round_half_up(min(values)),
+            kindest=round_half_up(max(values)),
+        )
+        for scorer_id, values in deviations.items()
+    ]
+    return sorted(rows, key=lambda row: (row.deviation, row.scorer))

@@ -15,12 +15,12 @@ from archives.selectors import completeness
 from sites.models import CreationGroupMember
 from standards.models import Item
 
-from .choices import RoundStatus, SheetKind, SheetStatus, Stage
+from .choices import CLOSED_STATUSES, RoundStatus, SheetKind, SheetStatus, Stage
 from .models import ItemScore, Round, RoundSite, ScoreChange, ScoreSheet, SheetPhoto, Team
 from .permissions import may_manage_rounds
 
 # A scorer's sheets are open to them once on-site scoring starts; after it completes they stay readable.
-SCORER_ROUND_STATUSES = (RoundStatus.SCORING, RoundStatus.SCORED)
+SCORER_ROUND_STATUSES = (RoundStatus.SCORING, *CLOSED_STATUSES)
 
 
 def _city_reader(user) -> bool:

@@ -71,7 +71,7 @@ def round_update(*, round: Round, by, **fields) -> Round:
     """Change a round's name, windows, notes or policy. The standard and year only while in draft; nothing once
     scoring is complete (the next step computes results from it)."""
     round_ = Round.objects.select_for_update().get(pk=round.pk)
-    if round_.status == RoundStatus.SCORED:
+    if round_.is_closed:
         raise ValidationError(_("评分已完成的考评轮次不能再修改"))
     if not round_.is_draft and any(
         name in fields and fields[name] != getattr(round_, name) for name in LOCKED_AFTER_DRAFT
@@ -129,7 +129,7 @@ def round_add_sites(*, round: Round, sites, by) -> SitesAdded:
 def round_remove_sites(*, round: Round, entries, by) -> int:
     """Take sites out of a round before any of their sheets holds a score."""
     round_ = Round.objects.select_for_update().get(pk=round.pk)
-    if round_.status in (RoundStatus.SCORING, RoundStatus.SCORED):
+    if round_.status == RoundStatus.SCORING or round_.is_closed:
         raise ValidationError(_("实地考评已开始，不能再移出示范点（可将评分表设为免评）"))
     entries = list(RoundSite.objects.filter(round=round_, pk__in=[entry.pk for entry in entries]))
     scored = ItemScore.objects.filter(sheet__entry__in=entries, score__isnull=False).values("sheet__entry").distinct()

@@ -76,7 +76,7 @@ def progress(request, pk):
         "waiting": counts[SheetStatus.NOT_STARTED] + counts[SheetStatus.IN_PROGRESS],
         "can_manage": may_manage_rounds(user),
         "may_remind": round_.status == RoundStatus.SCORING,
-        "may_excuse": may_manage_rounds(user) and round_.status != RoundStatus.SCORED,
+        "may_excuse": may_manage_rounds(user) and not round_.is_closed,
         "breadcrumbs": [
             (_("考评"), reverse("evaluations:rounds")),
             (str(round_), round_.get_absolute_url()),

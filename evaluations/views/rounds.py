@@ -109,7 +109,7 @@ def round_create(request):
 @login_required
 def round_edit(request, pk):
     round_ = _managed_round(request, pk)
-    if round_.status == RoundStatus.SCORED:
+    if round_.is_closed:
         messages.error(request, _("评分已完成的考评轮次不能再修改"))
         return redirect(round_)
     # The form works on its own copy: binding a model form changes its instance.
@@ -184,6 +184,8 @@ def _stepper(round_: Round) -> list[dict]:
         RoundStatus.SELF_ASSESSMENT: round_.opened_at,
         RoundStatus.SCORING: round_.scoring_opened_at,
         RoundStatus.SCORED: round_.scored_at,
+        RoundStatus.PUBLISHED: round_.published_at,
+        RoundStatus.FINALIZED: round_.finalized_at,
     }
     return [
         {
@@ -235,7 +237,7 @@ def round_sites(request, pk):
             "page_obj": page,
             "filtered": any(value for key, value in request.GET.items() if key != "page"),
             "may_remove": round_.status in (RoundStatus.DRAFT, RoundStatus.SELF_ASSESSMENT),
-            "may_add": round_.status != RoundStatus.SCORED,
+            "may_add": not round_.is_closed,
             "breadcrumbs": _crumbs(round_, (_("参评示范点"), None)),
         },
     )
@@ -345,14 +347,14 @@ def team_list(request, pk):
             "round": round_,
             "teams": teams,
             "unassigned": round_.entries.filter(team__isnull=True).count(),
-            "may_change": round_.status != RoundStatus.SCORED,
+            "may_change": not round_.is_closed,
             "breadcrumbs": _crumbs(round_, (_("验收组"), None)),
         },
     )
 
 
 def _team_form_page(request, round_: Round, team: Team | None):
-    if round_.status == RoundStatus.SCORED:
+    if round_.is_closed:
         messages.error(request, _("评分已完成的考评轮次不能再调整验收组"))
         return redirect("evaluations:teams", pk=round_.pk)
     form = TeamForm(request.POST or None, user=request.user, team=team)
@@ -455,7 +457,7 @@ def assign(request, pk):
             "page_obj": page,
             "form": form,
             "filtered": any(value for key, value in request.GET.items() if key != "page"),
-            "may_change": round_.status != RoundStatus.SCORED,
+            "may_change": not round_.is_closed,
             "breadcrumbs": _crumbs(round_, (_("分配示范点"), None)),
         },
     )

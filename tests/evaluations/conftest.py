@@ -42,9 +42,9 @@ class Scoring:
 
 def build_standard(year=2026):
     standard = StandardFactory(year=year, total_score=10, status="published")
-    general = SectionFactory(standard=standard, code="SY", title="十有", max_score=8, order=1)
-    venue = SectionFactory(standard=standard, code="LY", title="六个有", max_score=2, order=2)
-    veto = SectionFactory(standard=standard, code="FJ", title="一票否决", max_score=0, order=3)
+    general = SectionFactory(standard=standard, code="SY", title="十有", max_score=8, order=1, kind="ten_haves")
+    venue = SectionFactory(standard=standard, code="LY", title="六个有", max_score=2, order=2, kind="six_haves")
+    veto = SectionFactory(standard=standard, code="FJ", title="一票否决", max_score=0, order=3, kind="veto")
     items = [
         ItemFactory(section=general, code="SY-01", title="有过硬的领导班子", max_score=5, kind="points", order=1),
         ItemFactory(section=general, code="SY-02", title="有党员活动室", max_score=3, kind="levels", order=2),
@@ -138,3 +138,23 @@ def build_scoring(cast, city, *, more_items=(), site_names=("甲村示范点", "
         sheet=entry_a.sheets.get(scorer=cast.scorer),
         sheet2=entry_a.sheets.get(scorer=scorer2),
     )
+
+
+def build_scored(cast, city, values=None) -> Scoring:
+    """The `scoring` round with every sheet filled (by `values`: {(site letter, scorer index): fill values}, the
+    default a passing sheet), submitted, and scoring closed: results can be computed."""
+    scoring = build_scoring(cast, city)
+    values = values or {}
+    for letter, entry in (("a", scoring.entry_a), ("b", scoring.entry_b)):
+        for index, scorer in enumerate((scoring.scorer, scoring.scorer2)):
+            sheet = entry.sheets.get(scorer=scorer, kind="onsite")
+            fill(sheet, scorer, values.get((letter, index)))
+            services.sheet_submit(sheet=sheet, by=scorer)
+    services.round_close_scoring(round=scoring.round, by=cast.staff)
+    scoring.round.refresh_from_db()
+    return scoring
+
+
+@pytest.fixture
+def scored(cast, city) -> Scoring:
+    return build_scored(cast, city)

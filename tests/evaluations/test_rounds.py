@@ -116,6 +116,7 @@ def round_post(std, **extra):
         "bonus_cap": "5",
         "publication_days": "5",
         "inspection_interval": "1",
+        "subsidy_amount": "10000",
     }
     data.update(extra)
     return data
@@ -253,8 +254,8 @@ def test_round_page_shows_the_stepper_counts_and_the_standard(client, cast, scor
     client.force_login(cast.staff)
     response = client.get(f"/evaluations/{scoring.round.pk}/")
     steps = response.context["steps"]
-    assert [step["label"] for step in steps] == ["筹备中", "自评中", "实地考评中", "评分完成"]
-    assert [step["done"] for step in steps] == [True, True, False, False] and steps[2]["current"]
+    assert [step["label"] for step in steps] == ["筹备中", "自评中", "实地考评中", "评分完成", "结果公示中", "已定案"]
+    assert [step["done"] for step in steps] == [True, True, False, False, False, False] and steps[2]["current"]
     counts = response.context["counts"]
     assert counts["sites"] == 2 and counts["teams"] == 1 and counts["unassigned"] == 0
     assert dict(counts["stages"]) == {"验收": 1, "复评": 1, "年检": 0}
