@@ -23,10 +23,12 @@ CREATOR = "示范点创建管理系统"
 
 
 class Document(FPDF):
-    """An A4 document in the product's font, with "第 n / N 页" at the foot of every page."""
+    """An A4 document in the product's font, with "第 n / N 页" at the foot of every page unless `page_numbers` is
+    off (a certificate is a page of its own, not a page of a document)."""
 
-    def __init__(self, *, landscape: bool = False, title: str = "", font: Path = FONT):
+    def __init__(self, *, landscape: bool = False, title: str = "", font: Path = FONT, page_numbers: bool = True):
         super().__init__(orientation="L" if landscape else "P", unit="mm", format="A4")
+        self.page_numbers = page_numbers
         self.add_font(FAMILY, fname=str(font))
         for added in self.fonts.values():
             # fpdf2 subsets the font when writing the PDF. Glyph outlines are not changed by subsetting, so their
@@ -41,6 +43,8 @@ class Document(FPDF):
             self.set_title(title)
 
     def footer(self):
+        if not self.page_numbers:
+            return
         self.set_y(-11)
         self.set_font(FAMILY, size=8)
         self.set_text_color(110)
