@@ -3,14 +3,29 @@
 Rounds move through their steps, teams are formed and sites assigned in the product, where each step checks its
 preconditions and is audited; sheets and scores change only through the sync service, which records every change
 (ScoreChange) and keeps totals right. An edit here would bypass all of that, so every model is read-only here
-and nothing is deleted. Each list shows what the product's pages would show the user (ScopedAdminMixin).
+and nothing is deleted. The same holds for results: deduction lines, publications, objections and
+finalizations are written by their services, which check the round's state and record who and why. Each list
+shows what the product's pages would show the user (ScopedAdminMixin).
 """
 
 from django.contrib import admin
 
 from core.admin import NoDeleteAdminMixin, ReadOnlyAdminMixin, ScopedAdminMixin
 
-from .models import ItemScore, Round, RoundSite, ScoreChange, ScoreSheet, SheetPhoto, Team
+from .models import (
+    Adjustment,
+    Finalization,
+    ItemScore,
+    Objection,
+    ObjectionFile,
+    Publication,
+    Round,
+    RoundSite,
+    ScoreChange,
+    ScoreSheet,
+    SheetPhoto,
+    Team,
+)
 from .selectors import rounds_visible_to, sheets_visible_to
 
 
@@ -110,3 +125,59 @@ class SheetPhotoAdmin(ScopedAdminMixin, NoDeleteAdminMixin, ReadOnlyAdminMixin, 
     search_fields = ["original_name", "sheet__entry__site__name"]
     list_select_related = ["sheet__entry__site", "sheet__scorer", "item", "uploaded_by"]
     exclude = ["file", "thumbnail"]  # private files: opened through the product's permission checks
+
+
+@admin.register(Adjustment)
+class AdjustmentAdmin(ScopedAdminMixin, NoDeleteAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    scope = ("entry__round", rounds_visible_to)
+    list_display = ["entry", "kind", "source", "points", "reason", "created_by", "created_at", "withdrawn_at"]
+    list_filter = ["kind", "source", "entry__round"]
+    search_fields = ["entry__site__name", "reason"]
+    list_select_related = ["entry__site", "entry__round", "created_by"]
+    exclude = ["source_type", "source_id"]
+
+
+@admin.register(Publication)
+class PublicationAdmin(ScopedAdminMixin, NoDeleteAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    scope = ("round", rounds_visible_to)
+    list_display = ["round", "number", "starts_on", "ends_on", "published_by", "published_at"]
+    list_filter = ["round"]
+    search_fields = ["round__name", "reason"]
+    list_select_related = ["round", "published_by"]
+
+
+class ObjectionFileInline(_ReadOnlyInline):
+    model = ObjectionFile
+
+    fields = ["original_name", "kind", "size", "uploaded_at"]  # the file itself: through the product's checks
+    readonly_fields = fields
+    show_change_link = False
+
+
+@admin.register(Objection)
+class ObjectionAdmin(ScopedAdminMixin, NoDeleteAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    scope = ("entry__round", rounds_visible_to)
+    list_display = ["entry", "status", "lodged_by", "created_at", "answered_by", "answered_at"]
+    list_filter = ["status", "entry__round"]
+    search_fields = ["entry__site__name", "text", "answer"]
+    list_select_related = ["entry__site", "entry__round", "lodged_by", "answered_by"]
+    inlines = [ObjectionFileInline]
+
+
+@admin.register(Finalization)
+class FinalizationAdmin(ScopedAdminMixin, NoDeleteAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    scope = ("round", rounds_visible_to)
+    list_display = ["round", "batch", "finalized_by", "finalized_at", "undone_by", "undone_at"]
+    list_filter = ["round", "undone_at"]
+    search_fields = ["round__name", "undo_reason"]
+    list_select_related = ["round", "batch", "finalized_by", "undone_by"]
+
+
+@admin.register(ObjectionFile)
+class ObjectionFileAdmin(ScopedAdminMixin, NoDeleteAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    scope = ("objection__entry__round", rounds_visible_to)
+    list_display = ["original_name", "objection", "kind", "size", "uploaded_at"]
+    list_filter = ["kind", "uploaded_at"]
+    search_fields = ["original_name", "objection__entry__site__name"]
+    list_select_related = ["objection__entry__site"]
+    exclude = ["file"]  # private files: opened through the product's permission checks
