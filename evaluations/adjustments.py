@@ -29,6 +29,8 @@ from .permissions import may_manage_rounds
 # From on-site scoring until finalization (the finalized results are frozen).
 OPEN_STATUSES = (RoundStatus.SCORING, RoundStatus.SCORED, RoundStatus.PUBLISHED)
 MAX_POINTS = Decimal("100")
+# A derived line may be written by the system (`by` None); the field is nullable but not `blank`.
+_UNSET_BY = ["created_by"]
 AUTOMATIC_SOURCES = tuple(source for source in AdjustmentSource.values if source != AdjustmentSource.MANUAL)
 
 
@@ -212,7 +214,7 @@ def adjustments_sync(
         seen.add(key)
         current = existing.get(key)
         if current is None:
-            line.full_clean()
+            line.full_clean(exclude=_UNSET_BY)
             line.save()
             audit_record(
                 actor=by,
@@ -232,7 +234,7 @@ def adjustments_sync(
             if current.reason != line.reason:
                 changes["reason"] = [current.reason, line.reason]
             current.kind, current.points, current.reason = line.kind, line.points, line.reason
-            current.full_clean()
+            current.full_clean(exclude=_UNSET_BY)
             current.save(update_fields=["kind", "points", "reason"])
             audit_record(actor=by, action="adjustment_update", target=current, changes=changes)
             result.updated.append(current)
