@@ -100,13 +100,26 @@ POINTS_MESSAGES = {
 }
 
 
+class EntryPicker(Picker):
+    """The server-searched picker of a round's sites, its chosen option labelled by the site's name alone."""
+
+    def optgroups(self, name, value, attrs=None):
+        chosen = {str(v) for v in value if v not in (None, "")}
+        queryset = getattr(self.choices, "queryset", None)
+        options = [self.create_option(name, "", "", not chosen, 0)]
+        if chosen and queryset is not None:
+            for index, entry in enumerate(queryset.filter(pk__in=chosen), start=1):
+                options.append(self.create_option(name, entry.pk, entry.site.name, True, index))
+        return [(None, options, 0)]
+
+
 class AdjustmentForm(forms.Form):
     """A manual deduction or bonus line: which site of the round, deduction or bonus, points and the reason."""
 
     entry = forms.ModelChoiceField(
         label=_("示范点"),
         queryset=RoundSite.objects.none(),
-        widget=Picker(source="evaluations:adjustment_entries", placeholder=_("输入示范点名称搜索")),
+        widget=EntryPicker(source="evaluations:adjustment_entries", placeholder=_("输入示范点名称搜索")),
         error_messages={"required": _("请选择示范点"), "invalid_choice": _("请选择本轮考评的示范点")},
     )
     kind = forms.ChoiceField(
@@ -135,7 +148,6 @@ class AdjustmentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["entry"].queryset = RoundSite.objects.filter(round=round_).select_related("site")
         self.fields["entry"].widget.source_query = f"round={round_.pk}"
-        self.fields["entry"].label_from_instance = lambda entry: entry.site.name
         self.helper = form_helper(
             Row(
                 Column("entry", css_class="col-md-6"),

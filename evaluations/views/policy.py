@@ -47,19 +47,19 @@ def _score(value) -> str:
 def _flip_rows(flips) -> list[dict]:
     """Each flip as the preview table shows it: (label, before, after, changed) per column."""
     columns = (
-        (_("最终得分"), lambda r: _score(r.final)),
-        (_("等次"), lambda r: r.grade),
-        (_("是否通过"), lambda r: _("通过") if r.passed else _("未通过")),
-        (_("考评结果"), lambda r: r.outcome_label),
-        (_("总排名"), lambda r: "—" if r.rank is None else str(r.rank)),
-        (_("领域排名"), lambda r: "—" if r.domain_rank is None else str(r.domain_rank)),
+        (_("最终得分"), lambda r: _score(r.final), False),
+        (_("等次"), lambda r: r.grade, False),
+        (_("是否通过"), lambda r: _("通过") if r.passed else _("未通过"), False),
+        (_("考评结果"), lambda r: r.outcome_label, True),  # long: wraps
+        (_("总排名"), lambda r: "—" if r.rank is None else str(r.rank), False),
+        (_("领域排名"), lambda r: "—" if r.domain_rank is None else str(r.domain_rank), False),
     )
     rows = []
     for flip in flips:
         cells = []
-        for label, show in columns:
+        for label, show, wide in columns:
             before, after = show(flip.before), show(flip.after)
-            cells.append({"label": label, "before": before, "after": after, "changed": before != after})
+            cells.append({"label": label, "before": before, "after": after, "changed": before != after, "wide": wide})
         reason = flip.after.failing_rule
         rows.append({"flip": flip, "cells": cells, "reason": reason})
     return rows

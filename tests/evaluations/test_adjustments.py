@@ -302,3 +302,11 @@ def test_list_queries_are_constant(client, cast, scoring):
             adjustments.adjustment_withdraw(adjustment=line, by=cast.staff, reason="误录")
     assert len(client.get(url(scoring)).context["page_obj"].object_list) == 50
     assert queries_for(client, url(scoring)) == five
+
+
+def test_entry_page_links_to_its_lines_with_the_site_chosen(client, cast, scoring):
+    client.force_login(cast.staff)
+    link = f"{url(scoring)}?entry={scoring.entry_a.pk}"
+    assert link in client.get(f"/evaluations/entries/{scoring.entry_a.pk}/").content.decode()
+    form = client.get(url(scoring), {"entry": scoring.entry_a.pk}).context["form"]
+    assert str(form["entry"].value()) == str(scoring.entry_a.pk)
