@@ -41,6 +41,11 @@ def policy_changes(round_: Round, values: dict) -> dict:
     }
 
 
+def bands_text(bands) -> str:
+    """Grade bands as people read them: "优秀 ≥ 90；合格 ≥ 85"."""
+    return "；".join(f"{band.get('label')} ≥ {band.get('min')}" for band in bands or []) or "—"
+
+
 def _normalized(name: str, value):
     """Bands compare by label and numeric minimum ("90" equals "90.00"); other values compare as they are."""
     if name == "grade_bands":
@@ -87,5 +92,13 @@ def policy_update(*, round: Round, by, **values) -> Round:
         setattr(round_, name, values[name])
     round_.full_clean()
     round_.save(update_fields=[*changes, "updated_at"])
-    audit_record(actor=by, action="round_policy_update", target=round_, changes=changes)
+    audit_record(
+        actor=by,
+        action="round_policy_update",
+        target=round_,
+        changes={
+            name: [bands_text(old), bands_text(new)] if name == "grade_bands" else [old, new]
+            for name, (old, new) in changes.items()
+        },
+    )
     return round_

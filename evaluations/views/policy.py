@@ -27,7 +27,7 @@ from .rounds import _crumbs, _managed_round
 def _text(name: str, value) -> str:
     """A policy value as people read it: bands as "优秀 ≥ 90；合格 ≥ 85", the method by its label."""
     if name == "grade_bands":
-        return "；".join(f"{band['label']} ≥ {band['min']}" for band in value or []) or "—"
+        return policy.bands_text(value)
     if name == "aggregation":
         return str(Aggregation(value).label) if value in Aggregation.values else str(value)
     return str(value)

@@ -288,3 +288,20 @@ def test_round_page_links_to_the_policy_for_staff_only(client, cast, scoring):
     assert url(scoring) in client.get(f"/evaluations/{scoring.round.pk}/").content.decode()
     client.force_login(cast.viewer)
     assert url(scoring) not in client.get(f"/evaluations/{scoring.round.pk}/").content.decode()
+
+
+def test_band_changes_are_recorded_as_readable_text(two, cast):
+    bands = [{"label": "优秀", "min": "9"}, {"label": "合格", "min": "8"}]
+    policy.policy_update(round=two.round, by=cast.staff, grade_bands=bands)
+    changes = AuditEntry.objects.get(action="round_policy_update").changes
+    assert changes == {"grade_bands": ["优秀 ≥ 8.8；合格 ≥ 8", "优秀 ≥ 9；合格 ≥ 8"]}
+    assert Round.objects.get(pk=two.round.pk).grade_bands == bands
+
+
+def test_the_round_form_path_refuses_after_publication_too(two, cast):
+    from django.core.exceptions import ValidationError
+
+    Round.objects.filter(pk=two.round.pk).update(status=RoundStatus.PUBLISHED)
+    with pytest.raises(ValidationError):
+        services.round_update(round=two.round, by=cast.staff, pass_threshold=Decimal("9"))
+    assert Round.objects.get(pk=two.round.pk).pass_threshold == Decimal("8")
