@@ -63,6 +63,11 @@ class EvaluationsConfig(AppConfig):
         "sheet_photo_add": _("上传现场照片"),
         "self_assessment_submit": _("提交自评"),
         "sheets_remind": _("提醒未完成评分"),
+        # Policy and deduction/bonus lines (evaluations/policy.py, evaluations/adjustments.py)
+        "round_policy_update": _("修改评分规则"),
+        "adjustment_add": _("录入扣分加分"),
+        "adjustment_update": _("更新扣分加分"),
+        "adjustment_withdraw": _("撤销扣分加分"),
     }
     audit_fields = {
         "sites": (_("示范点数"), None),

@@ -14,8 +14,8 @@ from accounts.choices import Domain
 from accounts.filters import RegionSubtreeFilter
 from core.filters import BootstrapFilterSet
 
-from .choices import SheetKind, SheetStatus, Stage
-from .models import RoundSite, ScoreSheet
+from .choices import AdjustmentKind, AdjustmentSource, SheetKind, SheetStatus, Stage
+from .models import Adjustment, RoundSite, ScoreSheet
 
 UNASSIGNED = "none"
 
@@ -84,6 +84,37 @@ class ProgressEntryFilter(EntryFilter):
 
     def filter_entry(self, queryset, name, value):
         return queryset.filter(pk=value)
+
+
+class AdjustmentFilter(BootstrapFilterSet):
+    """A round's deduction and bonus lines (views/adjustments.py): by site name (or one site by id, a link from the
+    site's page), kind, source and whether still in force."""
+
+    ACTIVE, WITHDRAWN = "active", "withdrawn"
+
+    q = django_filters.CharFilter(label=_("示范点"), method="filter_keyword")
+    kind = django_filters.ChoiceFilter(label=_("类别"), choices=AdjustmentKind.choices, empty_label=_("扣分和加分"))
+    source = django_filters.ChoiceFilter(label=_("来源"), choices=AdjustmentSource.choices, empty_label=_("全部来源"))
+    state = django_filters.ChoiceFilter(
+        label=_("状态"),
+        method="filter_state",
+        choices=((ACTIVE, _("有效")), (WITHDRAWN, _("已撤销"))),
+        empty_label=_("全部状态"),
+    )
+    entry = django_filters.NumberFilter(field_name="entry", widget=forms.HiddenInput)
+
+    class Meta:
+        model = Adjustment
+        fields = ["q", "kind", "source", "state", "entry"]
+
+    def filter_keyword(self, queryset, name, value):
+        condition = Q()
+        for word in value.split():
+            condition &= Q(entry__site__name__icontains=word)
+        return queryset.filter(condition)
+
+    def filter_state(self, queryset, name, value):
+        return queryset.filter(withdrawn_at__isnull=value == self.ACTIVE)
 
 
 class SheetFilter(BootstrapFilterSet):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import entries, paper, progress, rounds, selfassess, sheets
+from .views import adjustments, entries, paper, policy, progress, rounds, selfassess, sheets
 
 app_name = "evaluations"
 
@@ -51,4 +51,9 @@ urlpatterns = [
     path("<int:pk>/import/", paper.paper_import, name="paper_import"),
     path("<int:pk>/import/template.xlsx", paper.paper_import_template, name="paper_import_template"),
     path("<int:pk>/import/confirm/", paper.paper_import_confirm, name="paper_import_confirm"),
+    # Policy with its what-if preview, deduction and bonus lines (views/policy.py, views/adjustments.py)
+    path("<int:pk>/policy/", policy.policy_edit, name="policy"),
+    path("<int:pk>/adjustments/", adjustments.adjustment_list, name="adjustments"),
+    path("adjustments/<int:pk>/withdraw/", adjustments.adjustment_withdraw, name="adjustment_withdraw"),
+    path("adjustments/entries/", adjustments.adjustment_entries, name="adjustment_entries"),
 ]
