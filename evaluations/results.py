@@ -101,11 +101,15 @@ def round_results(round_: Round, policy: rules.Policy | None = None) -> list[rul
 
 
 def inputs_fingerprint(round_: Round) -> str:
-    """A hash of everything the results are computed from: every on-site sheet's state, total and version, every
-    deduction and bonus line, and the policy. Equal fingerprints mean equal results."""
+    """A hash of everything the results are computed from: the sites taking part (with their stage and domain,
+    which decide the outcome and the rank in domain), every on-site sheet's state, total and version (a version
+    moves with every entry, so a veto or required item's vote too), every deduction and bonus line, and the
+    policy. Equal fingerprints mean equal results."""
     digest = hashlib.sha256()
     policy = {name: str(getattr(round_, name)) for name in POLICY_FIELDS}
     digest.update(json.dumps(policy, sort_keys=True, ensure_ascii=False).encode())
+    for row in RoundSite.objects.filter(round=round_).order_by("id").values_list("id", "stage", "site__domain"):
+        digest.update(repr(("entry", *row)).encode())
     for row in (
         ScoreSheet.objects.filter(entry__round=round_, kind=SheetKind.ONSITE)
         .order_by("id")
@@ -159,8 +163,9 @@ COMPARED = ("onsite", "deductions", "bonus", "final", "grade", "passed", "outcom
 
 def differences(published: list[dict], current: list[dict]) -> list[dict]:
     """The sites whose published line differs from the current one: {"entry", "name", "changes": {field: [old,
-    new]}} in the current listing order."""
+    new]}} in the current listing order, then any site published but no longer in the results."""
     old = {line["entry"]: line for line in published}
+    now = {line["entry"] for line in current}
     found = []
     for line in current:
         before = old.get(line["entry"])
@@ -170,4 +175,7 @@ def differences(published: list[dict], current: list[dict]) -> list[dict]:
         changes = {f: [before.get(f), line.get(f)] for f in COMPARED if before.get(f) != line.get(f)}
         if changes:
             found.append({"entry": line["entry"], "name": line["name"], "changes": changes})
+    for line in published:
+        if line["entry"] not in now:
+            found.append({"entry": line["entry"], "name": line["name"], "changes": {"entry": ["已公示", "移出"]}})
     return found

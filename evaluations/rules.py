@@ -3,8 +3,10 @@
 The services ask these; the next issue adds aggregation, pass rules and ranking here.
 """
 
+import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from fractions import Fraction
 
 from sites.choices import SiteState
 from standards.choices import ScoringKind
@@ -263,7 +265,11 @@ SOURCE_STATE_OF_STAGE = {
 
 
 def round_half_up(value) -> Decimal:
-    """Two decimals, rounded half up (86.125 → 86.13), whatever the input's type."""
+    """Two decimals, rounded half up (86.125 → 86.13; half away from zero for a negative), whatever the input's
+    type: a float is read by its shortest form (86.115 → 86.12, never its binary 86.11499…), a Fraction exactly."""
+    if isinstance(value, Fraction):
+        cents = math.floor(abs(value) * 100 + Fraction(1, 2))
+        return (Decimal(-cents if value < 0 else cents) / 100).quantize(CENT)
     return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
@@ -306,7 +312,10 @@ class Policy:
     def of(cls, source) -> "Policy":
         """The policy of a round (or of any object with the same attributes, e.g. a form's cleaned data)."""
         get = source.get if isinstance(source, dict) else lambda name: getattr(source, name)
-        bands = tuple((str(b["label"]), Decimal(str(b["min"]))) for b in (get("grade_bands") or []))
+        # No bands set (the field may be left blank) means the defaults of DOMAIN.md §5, not "every site 不合格".
+        bands = tuple((str(b["label"]), Decimal(str(b["min"]))) for b in (get("grade_bands") or [])) or (
+            cls.grade_bands
+        )
         return cls(
             pass_threshold=Decimal(str(get("pass_threshold"))),
             grade_bands=bands,
@@ -586,23 +595,26 @@ class Calibration:
 
 def scorer_calibration(sheets_by_site) -> list:
     """Each scorer's mean deviation from their co-scorers on the same sites: `sheets_by_site` is an iterable of
-    lists of SheetScore (one list per site). A diagnostic only; it never changes a result. Harshest first."""
+    lists of SheetScore (one list per site). A diagnostic only; it never changes a result. Harshest first.
+
+    Computed in exact fractions and rounded once: a mean of co-scorers' means (thirds, sixths…) carried in
+    Decimals could land a hair below an exact half cent and round the wrong way."""
     deviations: dict[int, list] = {}
     names = {}
     for sheets in sheets_by_site:
         if len(sheets) < 2:
             continue
-        total = sum((Decimal(str(s.total)) for s in sheets), ZERO)
+        total = sum((Fraction(str(s.total)) for s in sheets), Fraction(0))
         for sheet in sheets:
-            others = (total - Decimal(str(sheet.total))) / (len(sheets) - 1)
-            deviations.setdefault(sheet.scorer_id, []).append(Decimal(str(sheet.total)) - others)
+            own = Fraction(str(sheet.total))
+            deviations.setdefault(sheet.scorer_id, []).append(own - (total - own) / (len(sheets) - 1))
             names[sheet.scorer_id] = sheet.scorer
     rows = [
         Calibration(
             scorer_id=scorer_id,
             scorer=names[scorer_id],
             sites=len(values),
-            deviation=mean(values),
+            deviation=round_half_up(sum(values, Fraction(0)) / len(values)),
             harshest=round_half_up(min(values)),
             kindest=round_half_up(max(values)),
         )
