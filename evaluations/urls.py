@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import entries, paper, progress, rounds, selfassess, sheets
+from .views import entries, paper, progress, publication, rounds, selfassess, sheets
 
 app_name = "evaluations"
 
@@ -51,4 +51,14 @@ urlpatterns = [
     path("<int:pk>/import/", paper.paper_import, name="paper_import"),
     path("<int:pk>/import/template.xlsx", paper.paper_import_template, name="paper_import_template"),
     path("<int:pk>/import/confirm/", paper.paper_import_confirm, name="paper_import_confirm"),
+    # Publication, objections, reopening a sheet, finalization (views/publication.py)
+    path("<int:pk>/published/", publication.published, name="published"),
+    path("<int:pk>/publish/", publication.publish, name="publish"),
+    path("<int:pk>/objections/", publication.objection_list, name="objections"),
+    path("entries/<int:pk>/objection/", publication.objection_create, name="objection_create"),
+    path("objections/<int:pk>/", publication.objection_detail, name="objection"),
+    path("objection-files/<int:pk>/", publication.objection_file, name="objection_file"),
+    path("sheets/<int:pk>/reopen/", publication.sheet_reopen, name="sheet_reopen"),
+    path("<int:pk>/finalize/", publication.finalize, name="finalize"),
+    path("<int:pk>/finalize/undo/", publication.finalize_undo, name="finalize_undo"),
 ]
