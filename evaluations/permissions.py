@@ -39,14 +39,16 @@ def may_return(user, sheet) -> bool:
 
 def is_reopened(sheet, round_status: str | None = None) -> bool:
     """A submitted on-site sheet that staff reopened after scoring closed (publication.sheet_reopen), to correct
-    it after an upheld objection: in a scored or published round, every other sheet is submitted or excused, so
-    an on-site sheet in progress there is one reopened. It can be corrected and submitted again, recorded like
-    any change after submission; a finalized round's sheets never can."""
+    it after an upheld objection: back in progress, with the reason, in a scored or published round. It can be
+    corrected and submitted again, recorded like any change after submission; a finalized round's sheets never
+    can."""
     status = round_status or sheet.entry.round.status
     return (
         sheet.kind == SheetKind.ONSITE
         and status in (RoundStatus.SCORED, RoundStatus.PUBLISHED)
         and sheet.status == SheetStatus.IN_PROGRESS
+        and sheet.first_submitted_at is not None
+        and bool(sheet.returned_reason)
     )
 
 
