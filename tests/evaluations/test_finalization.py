@@ -256,3 +256,44 @@ def test_excused_sheets_stay_excused_once_scoring_closed(scoring, cast):
     round_close_scoring(round=scoring.round, by=cast.staff)
     with pytest.raises(ValidationError):
         sheet_reinstate(sheet=scoring.sheet2, by=cast.staff)
+
+
+# --- pages ------------------------------------------------------------------------------------------------
+
+
+def test_the_finalize_page_lists_the_outcomes_and_the_blockers(client, cast, city):
+    from django.urls import reverse
+
+    scoring = build_published(cast, city)
+    address = reverse("evaluations:finalize", args=[scoring.round.pk])
+    client.force_login(cast.leader)
+    assert client.get(address).status_code == 403
+    client.force_login(cast.staff)
+    page = client.get(address).content.decode()
+    assert "验收通过、授牌" in page and "复评通过，进入全面提升阶段" in page and "2026年第一批" in page
+    assert "期满后才能定案" in page and "确认定案" not in page
+
+    end_period(scoring.round)
+    page = client.get(address).content.decode()
+    assert "确认定案" in page
+    response = client.post(address, {"reason": ""})
+    assert response.status_code == 302
+    scoring.round.refresh_from_db()
+    assert scoring.round.status == RoundStatus.FINALIZED
+
+
+def test_the_undo_page_is_for_administrators(client, mixed, cast):
+    from django.urls import reverse
+
+    round_finalize(round=mixed.round, by=cast.staff)
+    address = reverse("evaluations:finalize_undo", args=[mixed.round.pk])
+    client.force_login(cast.staff)
+    assert client.get(address).status_code == 403
+    client.force_login(cast.admin)
+    page = client.get(address).content.decode()
+    assert "2026年第一批" in page and "撤销定案" in page
+    assert client.post(address, {"reason": ""}).status_code == 200  # the reason is required
+    response = client.post(address, {"reason": "分数线录入有误"})
+    assert response.status_code == 302
+    mixed.round.refresh_from_db()
+    assert mixed.round.status == RoundStatus.PUBLISHED
