@@ -229,3 +229,20 @@ def test_the_results_status_include_shows_the_differences_to_staff(rf, published
     html = render_to_string("evaluations/_results_status.html", {"round": published.round}, request=request)
     assert "公示后有变动" in html and "甲镇示范点" not in html
     assert reverse("evaluations:finalize", args=[published.round.pk]) not in html
+
+
+def test_the_published_list_takes_as_many_queries_for_50_rows_as_for_2(client, published, cast):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    address = reverse("evaluations:published", args=[published.round.pk])
+    client.force_login(cast.staff)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(address).status_code == 200
+    publication = published.round.publications.get()
+    many = [{**publication.results[0], "entry": 10_000 + n, "name": f"示范点{n}"} for n in range(60)]
+    Publication.objects.filter(pk=publication.pk).update(results=many)
+    with CaptureQueriesContext(connection) as full:
+        page = client.get(address).content.decode()
+    assert "示范点49" in page and "示范点50" not in page  # 50 a page
+    assert len(full) == len(few)
