@@ -68,6 +68,13 @@ class EvaluationsConfig(AppConfig):
         "adjustment_add": _("录入扣分加分"),
         "adjustment_update": _("更新扣分加分"),
         "adjustment_withdraw": _("撤销扣分加分"),
+        # publication, objections, finalization (publication.py, finalization.py)
+        "round_publish": _("发布考评结果公示"),
+        "objection_lodge": _("提出异议"),
+        "objection_answer": _("答复异议"),
+        "sheet_reopen": _("重新打开评分表"),
+        "round_finalize": _("考评定案"),
+        "round_finalize_undo": _("撤销定案"),
     }
     audit_fields = {
         "sites": (_("示范点数"), None),
@@ -76,4 +83,7 @@ class EvaluationsConfig(AppConfig):
         "members": (_("评分人员数"), None),
         "photo": (_("现场照片"), None),
         "sheets": (_("评分表数"), None),
+        "publication": (_("公示批次"), None),
+        "objection": (_("异议"), None),
+        "finalization": (_("定案"), None),
     }

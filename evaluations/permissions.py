@@ -37,14 +37,32 @@ def may_return(user, sheet) -> bool:
     return may_manage_rounds(user) or leads_team(user, sheet.entry)
 
 
-def may_score(user, sheet) -> bool:
-    """The sheet's own scorer, on an online sheet, while the round is scoring and the sheet neither submitted nor
-    excused: the score sheet page shows its inputs (services refuse every other change the same way)."""
+def is_reopened(sheet, round_status: str | None = None) -> bool:
+    """A submitted on-site sheet that staff reopened after scoring closed (publication.sheet_reopen), to correct
+    it after an upheld objection: back in progress, with the reason, in a scored or published round. It can be
+    corrected and submitted again, recorded like any change after submission; a finalized round's sheets never
+    can."""
+    status = round_status or sheet.entry.round.status
     return (
         sheet.kind == SheetKind.ONSITE
-        and sheet.scorer_id == getattr(user, "pk", None)
-        and sheet.entry.round.status == RoundStatus.SCORING
-        and sheet.status in (SheetStatus.NOT_STARTED, SheetStatus.IN_PROGRESS)
+        and status in (RoundStatus.SCORED, RoundStatus.PUBLISHED)
+        and sheet.status == SheetStatus.IN_PROGRESS
+        and sheet.first_submitted_at is not None
+        and bool(sheet.returned_reason)
+    )
+
+
+def may_score(user, sheet) -> bool:
+    """The sheet's own scorer, on an online sheet, while the round is scoring and the sheet neither submitted nor
+    excused, or once staff reopened it: the score sheet page shows its inputs (services refuse every other change
+    the same way)."""
+    if sheet.kind != SheetKind.ONSITE or sheet.scorer_id != getattr(user, "pk", None):
+        return False
+    if is_reopened(sheet):
+        return True
+    return sheet.entry.round.status == RoundStatus.SCORING and sheet.status in (
+        SheetStatus.NOT_STARTED,
+        SheetStatus.IN_PROGRESS,
     )
 
 

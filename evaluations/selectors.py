@@ -13,6 +13,7 @@ from accounts.choices import DataScope
 from archives.models import MaterialVersion
 from archives.selectors import completeness
 from sites.models import CreationGroupMember
+from sites.selectors import sites_visible_to
 from standards.models import Item
 
 from .choices import CLOSED_STATUSES, RoundStatus, SheetKind, SheetStatus, Stage
@@ -21,6 +22,8 @@ from .permissions import may_manage_rounds
 
 # A scorer's sheets are open to them once on-site scoring starts; after it completes they stay readable.
 SCORER_ROUND_STATUSES = (RoundStatus.SCORING, *CLOSED_STATUSES)
+# Rounds whose results are published: readable by everyone with a site of the round in their scope.
+PUBLISHED_STATUSES = (RoundStatus.PUBLISHED, RoundStatus.FINALIZED)
 
 
 def _city_reader(user) -> bool:
@@ -30,17 +33,20 @@ def _city_reader(user) -> bool:
 
 def rounds_visible_to(user) -> QuerySet[Round]:
     """Staff, administrators and city-wide readers see every round; others the rounds they take part in: as a
-    team leader, a scorer, or the leader of a site in it."""
+    team leader, a scorer, or the leader of a site in it; and, once its results are published, every round with
+    a site in their scope (a district's staff read their region's published results)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Round.objects.none()
     if _city_reader(user):
         return Round.objects.all()
     own_sites = CreationGroupMember.objects.filter(user=user).values("site")
+    in_scope = sites_visible_to(user).values("pk")
     # Exists, not joins: joining teams × entries × sheets multiplies a 2,000-site round into 400,000 rows.
     return Round.objects.filter(
         Exists(Team.objects.filter(round=OuterRef("pk"), leader=user))
         | Exists(ScoreSheet.objects.filter(entry__round=OuterRef("pk"), scorer=user, kind=SheetKind.ONSITE))
         | Exists(RoundSite.objects.filter(round=OuterRef("pk"), site__in=own_sites))
+        | (Q(status__in=PUBLISHED_STATUSES) & Exists(RoundSite.objects.filter(round=OuterRef("pk"), site__in=in_scope)))
     )
 
 

@@ -28,7 +28,7 @@ from standards.services import standard_freeze
 from . import rules
 from .choices import RoundStatus, SheetKind, SheetSource, SheetStatus
 from .models import ItemScore, Round, RoundSite, ScoreChange, ScoreSheet, SheetPhoto, Team
-from .permissions import is_site_leader_of, may_manage_rounds
+from .permissions import is_reopened, is_site_leader_of, may_manage_rounds
 
 # What may change once a round has opened: its standard and year may not (the sheets refer to its items).
 LOCKED_AFTER_DRAFT = ("standard", "year")
@@ -101,7 +101,7 @@ def round_add_sites(*, round: Round, sites, by) -> SitesAdded:
     """Add sites to a round; each site's stage follows from its state. Sites that cannot take part (state,
     domain outside the standard, already in) are skipped with the reason."""
     round_ = Round.objects.select_for_update().get(pk=round.pk)
-    if round_.status == RoundStatus.SCORED:
+    if round_.is_closed:
         raise ValidationError(_("评分已完成的考评轮次不能再增加示范点"))
     domains = set(round_.standard.applicable_domains)
     present = set(round_.entries.values_list("site_id", flat=True))
@@ -319,7 +319,7 @@ def _scorers(users):
 
 
 def _ensure_team_open(round_: Round) -> None:
-    if round_.status == RoundStatus.SCORED:
+    if round_.is_closed:
         raise ValidationError(_("评分已完成的考评轮次不能再调整验收组"))
 
 
@@ -466,6 +466,8 @@ def sheet_declare_conflict(*, sheet: ScoreSheet, by, reason: str) -> ScoreSheet:
     )
     if sheet.scorer_id != by.pk:
         raise ValidationError(_("只能为自己的评分表申报回避"))
+    if sheet.entry.round.is_closed:
+        raise ValidationError(_("评分已完成的考评轮次不能再申报回避"))
     if sheet.status in (SheetStatus.SUBMITTED, SheetStatus.EXCUSED):
         raise ValidationError(_("评分表已提交或已免评，不能申报回避"))
     if not reason.strip():
@@ -525,7 +527,7 @@ def sheets_remind(*, round: Round, by, sheets) -> int:
 def sheet_excuse(*, sheet: ScoreSheet, by, reason: str) -> ScoreSheet:
     """Staff excuse a sheet (illness, conflict found late…): it no longer blocks completing the round."""
     sheet = ScoreSheet.objects.select_for_update().select_related("entry__round").get(pk=sheet.pk)
-    if sheet.entry.round.status == RoundStatus.SCORED:
+    if sheet.entry.round.is_closed:
         raise ValidationError(_("评分已完成的考评轮次不能再调整评分表"))
     if sheet.status == SheetStatus.SUBMITTED:
         raise ValidationError(_("已提交的评分表不能免评"))
@@ -548,7 +550,7 @@ def _excuse(sheet: ScoreSheet, by, reason: str, *, conflict: bool) -> None:
 def sheet_reinstate(*, sheet: ScoreSheet, by) -> ScoreSheet:
     """Undo an excusal made by mistake (the sheet goes back to its scorer)."""
     sheet = ScoreSheet.objects.select_for_update().select_related("entry__round").get(pk=sheet.pk)
-    if sheet.status != SheetStatus.EXCUSED or sheet.entry.round.status == RoundStatus.SCORED:
+    if sheet.status != SheetStatus.EXCUSED or sheet.entry.round.is_closed:
         raise ValidationError(_("只有免评的评分表可以恢复，且考评轮次尚未完成评分"))
     status = SheetStatus.IN_PROGRESS if sheet.scores.filter(score__isnull=False).exists() else SheetStatus.NOT_STARTED
     sheet.status, sheet.excuse_reason, sheet.excused_by, sheet.is_conflict = status, "", None, False
@@ -626,7 +628,7 @@ def _edit_problem(sheet: ScoreSheet, by, round_status: str) -> str | None:
     # A paper sheet keyed in or imported by staff stays editable by staff (corrections), never by anyone else.
     if sheet.scorer_id != by.pk and not (sheet.source != SheetSource.ONLINE and may_manage_rounds(by)):
         return _("只能修改自己的评分表")
-    if round_status != RoundStatus.SCORING:
+    if round_status != RoundStatus.SCORING and not is_reopened(sheet, round_status):
         return _("考评轮次不在实地考评阶段，评分表不能修改")
     if sheet.status == SheetStatus.SUBMITTED:
         return _("评分表已提交，不能再修改（如需修改请联系验收组组长退回）")
@@ -1013,7 +1015,7 @@ def paper_problem(sheet: ScoreSheet) -> str | None:
     """Why a paper sheet cannot be written into `sheet` now, or None."""
     if sheet.kind != SheetKind.ONSITE:
         return _("只能录入实地评分表")
-    if sheet.entry.round.status != RoundStatus.SCORING:
+    if sheet.entry.round.status != RoundStatus.SCORING and not is_reopened(sheet):
         return _("考评轮次不在实地考评阶段，不能录入纸质评分表")
     if sheet.status == SheetStatus.SUBMITTED:
         return _("评分表已提交")

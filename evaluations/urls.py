@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import adjustments, entries, paper, policy, progress, rounds, selfassess, sheets
+from .views import adjustments, entries, paper, policy, progress, publication, rounds, selfassess, sheets
 
 app_name = "evaluations"
 
@@ -56,4 +56,14 @@ urlpatterns = [
     path("<int:pk>/adjustments/", adjustments.adjustment_list, name="adjustments"),
     path("adjustments/<int:pk>/withdraw/", adjustments.adjustment_withdraw, name="adjustment_withdraw"),
     path("adjustments/entries/", adjustments.adjustment_entries, name="adjustment_entries"),
+    # Publication, objections, reopening a sheet, finalization (views/publication.py)
+    path("<int:pk>/published/", publication.published, name="published"),
+    path("<int:pk>/publish/", publication.publish, name="publish"),
+    path("<int:pk>/objections/", publication.objection_list, name="objections"),
+    path("entries/<int:pk>/objection/", publication.objection_create, name="objection_create"),
+    path("objections/<int:pk>/", publication.objection_detail, name="objection"),
+    path("objection-files/<int:pk>/", publication.objection_file, name="objection_file"),
+    path("sheets/<int:pk>/reopen/", publication.sheet_reopen, name="sheet_reopen"),
+    path("<int:pk>/finalize/", publication.finalize, name="finalize"),
+    path("<int:pk>/finalize/undo/", publication.finalize_undo, name="finalize_undo"),
 ]

@@ -18,6 +18,8 @@ class SitesConfig(AppConfig):
         "site_transition": _("状态变更"),
         "site_import": _("导入"),
         "subsidy_add": _("记录经费补贴"),
+        "subsidy_remove": _("删除经费补贴"),
+        "site_transition_undo": _("撤销考评结果"),
         "site_group": _("修改创建小组"),
         "site_narrators": _("修改解说员"),
         "site_route": _("修改观摩线路"),

@@ -129,12 +129,66 @@ def site_transition(*, site: Site, to_state: str, by, reason: str = "", manual: 
 
 
 @transaction.atomic
+def site_transition_undo(*, change: StateChange, by, reason: str) -> StateChange:
+    """Take back a change of state a round made (an administrator undoing a finalized round): the site returns to
+    the state it came from, recorded as a new change “撤销考评结果” with the reason and the same cause. The
+    transition table says what may happen to a site, not how to take back what did, so it is not consulted; the
+    site must still be in the state the change left it in (nothing has happened to it since)."""
+    if not reason.strip():
+        raise ValidationError(_("撤销须填写原因"))
+    site = Site.objects.select_for_update().get(pk=change.site_id)
+    if not change.from_state:
+        raise ValidationError(_("“%(site)s”的这条记录没有原状态，不能撤销") % {"site": site})
+    if site.state != change.to_state:
+        raise ValidationError(
+            _("“%(site)s”的状态已变为“%(state)s”，不能撤销这次变更") % {"site": site, "state": site.get_state_display()}
+        )
+    undo = StateChange(
+        site=site,
+        from_state=site.state,
+        to_state=change.from_state,
+        action=gettext_noop("撤销考评结果"),
+        reason=reason.strip(),
+        by=by if getattr(by, "is_authenticated", False) else None,
+        cause_type_id=change.cause_type_id,
+        cause_id=change.cause_id,
+        cause_label=change.cause_label,
+    )
+    undo.save()
+    site.state = change.from_state
+    site.save(update_fields=["state", "updated_at"])
+    audit_record(
+        actor=by,
+        action="site_transition_undo",
+        target=site,
+        changes={"state": [undo.from_state, undo.to_state]},
+        reason=reason.strip(),
+    )
+    return undo
+
+
+@transaction.atomic
 def subsidy_add(*, site: Site, by, year: int, amount, source: str = "市管党费", note: str = "") -> Subsidy:
     subsidy = Subsidy(site=site, year=year, amount=amount, source=source, note=note)
     subsidy.full_clean()
     subsidy.save()
     audit_record(actor=by, action="subsidy_add", target=site, changes={"subsidy": [None, f"{year} ¥{amount}"]})
     return subsidy
+
+
+@transaction.atomic
+def subsidy_remove(*, subsidy: Subsidy, by, reason: str) -> None:
+    """Delete a subsidy recorded by mistake or by an act since undone; the audit trail keeps what it was."""
+    if not reason.strip():
+        raise ValidationError(_("删除补贴须填写原因"))
+    audit_record(
+        actor=by,
+        action="subsidy_remove",
+        target=subsidy.site,
+        changes={"subsidy": [f"{subsidy.year} ¥{subsidy.amount}", None]},
+        reason=reason.strip(),
+    )
+    subsidy.delete()
 
 
 @transaction.atomic
