@@ -13,7 +13,7 @@ help:
 	@echo "make test    - lint, Django checks, then the whole test suite (DATABASE_URL/REDIS_URL honoured)"
 	@echo "make lint    - ruff check, ruff format --check, manage.py check, makemigrations --check"
 	@echo "make format  - ruff format and autofix"
-	@echo "make vendor  - refresh static/vendor and core/fonts from the npm registry (Bootstrap, Bootstrap Icons, htmx, Noto Sans SC)"
+	@echo "make vendor  - refresh static/vendor and core/fonts from the npm registry (Bootstrap, Bootstrap Icons, htmx, Tom Select, ECharts, Noto Sans SC)"
 	@echo "make messages - update and compile the English catalogue (needs GNU gettext)"
 
 # A venv made by a suitable interpreter (3.12+), found by scripts/find-python.sh.

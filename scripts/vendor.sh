@@ -12,6 +12,7 @@ PACKAGES=(
   "bootstrap-icons@1.13.2"
   "htmx.org@2.0.11"
   "tom-select@2.6.2"
+  "echarts@6.1.0"
 )
 # Noto Sans SC Regular (SIL Open Font License), as a TrueType file: fpdf2 embeds TrueType outlines.
 FONT_PACKAGE="@expo-google-fonts/noto-sans-sc@0.4.3"
@@ -28,7 +29,7 @@ fetch() {  # fetch NAME@VERSION -> $work/NAME/package
 }
 
 for spec in "${PACKAGES[@]}"; do fetch "$spec"; done
-rm -rf "$out" && mkdir -p "$out"/{bootstrap/css,bootstrap/js,bootstrap-icons/fonts,htmx,tom-select}
+rm -rf "$out" && mkdir -p "$out"/{bootstrap/css,bootstrap/js,bootstrap-icons/fonts,htmx,tom-select,echarts}
 
 cp "$work/bootstrap/package/dist/css/bootstrap.min.css" "$work/bootstrap/package/dist/css/bootstrap.min.css.map" "$out/bootstrap/css/"
 cp "$work/bootstrap/package/dist/js/bootstrap.bundle.min.js" "$work/bootstrap/package/dist/js/bootstrap.bundle.min.js.map" "$out/bootstrap/js/"
@@ -43,6 +44,9 @@ ts="$work/tom-select/package"
 cp "$ts/dist/js/tom-select.complete.min.js" "$ts/dist/js/tom-select.complete.min.js.map" "$out/tom-select/"
 cp "$ts/dist/css/tom-select.bootstrap5.min.css" "$ts/dist/css/tom-select.bootstrap5.min.css.map" "$out/tom-select/"
 cp "$ts/LICENSE" "$out/tom-select/"
+# Charts (static/js/radar.js): the full minified build; its Apache-2.0 licence asks for the NOTICE alongside.
+cp "$work/echarts/package/dist/echarts.min.js" "$work/echarts/package/LICENSE" "$out/echarts/"
+if [[ -f "$work/echarts/package/NOTICE" ]]; then cp "$work/echarts/package/NOTICE" "$out/echarts/"; fi
 
 printf '%s\n' "# Vendored by scripts/vendor.sh (make vendor) from the npm registry." "${PACKAGES[@]}" > "$out/VERSIONS.txt"
 echo "vendored into $out:"; cat "$out/VERSIONS.txt"
