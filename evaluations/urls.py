@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import entries, paper, progress, rounds, selfassess, sheets
+from .views import entries, paper, progress, results, rounds, selfassess, sheets
 
 app_name = "evaluations"
 
@@ -51,4 +51,8 @@ urlpatterns = [
     path("<int:pk>/import/", paper.paper_import, name="paper_import"),
     path("<int:pk>/import/template.xlsx", paper.paper_import_template, name="paper_import_template"),
     path("<int:pk>/import/confirm/", paper.paper_import_confirm, name="paper_import_confirm"),
+    # Results, explanation, scorer calibration (views/results.py — helper "pages")
+    path("<int:pk>/results/", results.results, name="results"),
+    path("entries/<int:pk>/explain/", results.explain, name="explain"),
+    path("<int:pk>/calibration/", results.scorer_calibration, name="calibration"),
 ]
