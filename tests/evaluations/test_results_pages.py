@@ -207,6 +207,14 @@ def test_explanation_shows_votes_of_every_must_decide_item_and_every_adjustment_
         "SY-02": Decimal("2.40"),
     }
     assert "通过" in facts.decision
+    # the radar: the site's sections (the 0-point veto section left out) against the domain's average in the round
+    # (site B: 6.90 and 5.90 on 十有 → 6.40; the domain's mean 6.65)
+    assert facts.radar.indicators == [("十有", Decimal("8")), ("六个有", Decimal("2"))]
+    assert facts.radar.series == [
+        ("甲村示范点", [Decimal("6.90"), Decimal("2.00")]),
+        ("农村（村）平均", [Decimal("6.65"), Decimal("2.00")]),
+    ]
+    assert 'id="explain-radar"' in text
     assert reverse("evaluations:results", args=[scored.round.pk]) in text  # back to the results row
 
 
