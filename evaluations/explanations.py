@@ -14,15 +14,14 @@ from django.db.models import Count, Q, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from accounts.choices import DataScope
 from standards.selectors import applicable_sections
 
 from . import rules
 from .choices import Aggregation, RoundStatus, SheetKind, SheetStatus
 from .models import Adjustment, Finalization, ItemScore, Publication, Round, RoundSite
-from .permissions import may_manage_rounds
 from .radar import Radar
 from .results import round_policy, round_results, submitted_sheets
+from .selectors import _city_reader
 
 # Rounds whose results are official: everyone who may see the site may see its result there.
 PUBLIC_STATUSES = (RoundStatus.PUBLISHED, RoundStatus.FINALIZED)
@@ -34,7 +33,7 @@ def may_see_working_results(user) -> bool:
     (selectors._city_reader); everyone else sees only what is published (the publication's list)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    return may_manage_rounds(user) or (user.scope == DataScope.CITY and user.has_perm("evaluations.view_round"))
+    return _city_reader(user)
 
 
 def explained_entry(user, pk: int) -> RoundSite:
