@@ -164,6 +164,7 @@ class Explanation:
     decision: str
     radar: Radar | None = None
     counted_total: int = field(default=0)
+    position: int = 0  # where the site stands in the round's listing order (0: first)
 
 
 def _fmt(value) -> str:
@@ -221,7 +222,9 @@ def explanation(entry: RoundSite) -> Explanation | None:
     if round_.status not in CLOSED:
         return None
     policy = round_policy(round_)
-    result = result_of(round_results(round_, policy), entry.pk)
+    results = round_results(round_, policy)
+    position = next(index for index, r in enumerate(results) if r.entry_id == entry.pk)
+    result = results[position]
     counted, dropped = set(result.counted), set(result.dropped)
     sheets = [
         SheetLine(
@@ -300,6 +303,7 @@ def explanation(entry: RoundSite) -> Explanation | None:
         decision=_decision(result, policy),
         radar=radar_facts(entry, sections),
         counted_total=n,
+        position=position,
     )
 
 

@@ -151,7 +151,8 @@ def explain(request, pk):
             "round": round_,
             "facts": facts,
             "can_manage": may_manage_rounds(request.user),
-            "back_url": f"{results_url}#result-{entry.pk}",
+            # back to the row, on its page of the default listing
+            "back_url": f"{results_url}?page={facts.position // PAGE_SIZE + 1 if facts else 1}#result-{entry.pk}",
             "breadcrumbs": _crumbs(round_, (_("考评结果"), results_url), (entry.site.name, None)),
         },
     )

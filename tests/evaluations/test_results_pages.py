@@ -215,7 +215,8 @@ def test_explanation_shows_votes_of_every_must_decide_item_and_every_adjustment_
         ("农村（村）平均", [Decimal("6.65"), Decimal("2.00")]),
     ]
     assert 'id="explain-radar"' in text
-    assert reverse("evaluations:results", args=[scored.round.pk]) in text  # back to the results row
+    back = reverse("evaluations:results", args=[scored.round.pk]) + f"?page=1#result-{entry.pk}"
+    assert back in text  # back to the results row
 
 
 def test_explanation_marks_a_failed_veto(client, cast, city):
@@ -351,8 +352,10 @@ def test_site_panel_shows_the_working_result_to_staff_and_viewers_only(client, c
         assert "工作结果（尚未公示）" in text and "8.90" in text
         assert explain_url(scored.entry_a) in text
         assert 'id="site-radar"' in text
-    text = _site_page(client, cast.leader, scored.site_a)
-    assert "暂无可查看的考评结果" in text and explain_url(scored.entry_a) not in text
+    for user in (cast.leader, cast.district):  # the site's leader, district staff of its region
+        text = _site_page(client, user, scored.site_a)
+        assert "暂无可查看的考评结果" in text and explain_url(scored.entry_a) not in text
+        assert "8.90" not in text
 
 
 def test_site_panel_shows_the_published_result_to_the_sites_leader(client, cast, scored):
@@ -371,5 +374,7 @@ def test_site_panel_shows_the_published_result_to_the_sites_leader(client, cast,
     assert "公示结果" in text and "8.90" in text and "优秀" in text
     assert explain_url(scored.entry_a) not in text  # the explanation is for staff and viewers
     assert 'id="site-radar"' in text
+    text = _site_page(client, cast.district, scored.site_a)
+    assert "公示结果" in text and explain_url(scored.entry_a) not in text
     text = _site_page(client, cast.staff, scored.site_a)
     assert "公示结果" in text and explain_url(scored.entry_a) in text
