@@ -13,11 +13,17 @@ from django.utils.translation import gettext_lazy as _
 from accounts.choices import Domain
 from accounts.filters import RegionSubtreeFilter
 from core.filters import BootstrapFilterSet
+from sites.choices import SiteState
 
 from .choices import AdjustmentKind, AdjustmentSource, SheetKind, SheetStatus, Stage
 from .models import Adjustment, RoundSite, ScoreSheet
 
 UNASSIGNED = "none"
+# The states a round's result can send a site to (sites.rules.round_outcome).
+RESULT_OUTCOMES = [
+    (state.value, state.label)
+    for state in (SiteState.FORMAL, SiteState.IMPROVING, SiteState.NOT_PASSED, SiteState.ELIMINATED)
+]
 
 
 def _team_choices(round_, user=None):
@@ -150,3 +156,75 @@ class SheetFilter(BootstrapFilterSet):
 
     def filter_team(self, queryset, name, value):
         return queryset.filter(entry__team_id=value)
+
+
+# --- results (views/results.py; the exports of results use the same filter) ---------------------------------
+
+
+class ResultFilter(BootstrapFilterSet):
+    """A round's computed results (a list of rules.SiteResult, not a queryset): by name, domain, region (any level,
+    through the site's region path), stage, proposed outcome and pass/fail.
+
+    Results are always computed over the whole round (ranks are overall) and only then filtered for display, so
+    this FilterSet filters the list in Python: pass `results=round_results(round)`; `.qs` is the filtered list."""
+
+    q = django_filters.CharFilter(label=_("示范点"), method="filter_keyword")
+    domain = django_filters.ChoiceFilter(
+        label=_("领域"), choices=Domain.choices, method="filter_domain", empty_label=_("全部领域")
+    )
+    region = RegionSubtreeFilter(method="filter_region")
+    stage = django_filters.ChoiceFilter(
+        label=_("考评类型"), choices=Stage.choices, method="filter_stage", empty_label=_("全部类型")
+    )
+    outcome = django_filters.ChoiceFilter(
+        label=_("拟处理"), choices=RESULT_OUTCOMES, method="filter_outcome", empty_label=_("全部结果")
+    )
+    passed = django_filters.ChoiceFilter(
+        label=_("是否通过"),
+        choices=[("1", _("通过")), ("0", _("未通过"))],
+        method="filter_passed",
+        empty_label=_("全部"),
+    )
+
+    class Meta:
+        model = RoundSite
+        fields = ["q", "domain", "region", "stage", "outcome", "passed"]
+
+    def __init__(self, data=None, *, results=(), **kwargs):
+        super().__init__(data, queryset=RoundSite.objects.none(), **kwargs)
+        self.results = list(results)
+
+    @property
+    def qs(self) -> list:
+        if not hasattr(self, "_qs"):
+            results = list(self.results)
+            if self.is_bound:
+                self.errors  # noqa: B018 — validates the form, as django-filter's own qs does
+                results = self.filter_queryset(results)
+            self._qs = results
+        return self._qs
+
+    def filter_queryset(self, results):
+        # django-filter insists on querysets; the same loop, over a list.
+        for name, value in self.form.cleaned_data.items():
+            results = self.filters[name].filter(results, value)
+        return results
+
+    def filter_keyword(self, results, name, value):
+        words = value.split()
+        return [r for r in results if all(word in r.site_name for word in words)]
+
+    def filter_domain(self, results, name, value):
+        return [r for r in results if r.domain == value]
+
+    def filter_region(self, results, name, value):
+        return [r for r in results if r.region.startswith(value.path)]
+
+    def filter_stage(self, results, name, value):
+        return [r for r in results if r.stage == value]
+
+    def filter_outcome(self, results, name, value):
+        return [r for r in results if r.outcome == value]
+
+    def filter_passed(self, results, name, value):
+        return [r for r in results if r.passed == (value == "1")]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import adjustments, entries, paper, policy, progress, publication, rounds, selfassess, sheets
+from .views import adjustments, entries, paper, policy, progress, publication, results, rounds, selfassess, sheets
 
 app_name = "evaluations"
 
@@ -66,4 +66,8 @@ urlpatterns = [
     path("sheets/<int:pk>/reopen/", publication.sheet_reopen, name="sheet_reopen"),
     path("<int:pk>/finalize/", publication.finalize, name="finalize"),
     path("<int:pk>/finalize/undo/", publication.finalize_undo, name="finalize_undo"),
+    # Results, explanation, scorer calibration (views/results.py — helper "pages")
+    path("<int:pk>/results/", results.results, name="results"),
+    path("entries/<int:pk>/explain/", results.explain, name="explain"),
+    path("<int:pk>/calibration/", results.scorer_calibration, name="calibration"),
 ]
