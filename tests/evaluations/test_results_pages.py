@@ -332,8 +332,8 @@ def test_results_and_explanation_cost_the_same_queries_for_5_and_100_sites(clien
     assert counts["filtered"][0] == counts["filtered"][1], counts
 
 
-RESULTS_QUERIES = 16  # 4 of the session and user, 5 of the layout (menus, counters), 7 of the page
-EXPLAIN_QUERIES = 21
+RESULTS_QUERIES = 19  # 4 of the session and user, 5 of the layout (menus, counters), 7 of the page, 3 of the status
+EXPLAIN_QUERIES = 24
 
 
 # --- the site page's panel -----------------------------------------------------------------------------------
