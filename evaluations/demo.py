@@ -7,9 +7,11 @@ time, and each of its sites would show the stage of its *present* state. Last ye
 (standards/demo.py) stands for the round that decided those outcomes; this year's batches score against this
 year's standard, each site at the stage its state gives it (candidate → 验收, formal → 复评, improving → 年检):
 
-- 第一批 (`scored`, ready to be published): every sheet submitted by the 3–6 scorers of its team, totals mostly
-  80–95; two sites tie on purpose (their scorers handed in identical sheets for both) and one fails a veto
-  item (most of its sheets mark it absent) although its score would pass; two self-assessments.
+- 第一批 (`finalized`): every sheet submitted by the 3–6 scorers of its team, totals mostly 80–95; two sites
+  tie on purpose (their scorers handed in identical sheets for both) and one fails a veto item (most of its
+  sheets mark it absent) although its score would pass; two self-assessments. Then its results: a deduction
+  and a bonus line, published, two objections (one rejected, one upheld: the deduction withdrawn and the
+  results published again), finalized — states changed, a batch named, subsidies and rectification items.
 - 第二批 (`scoring`): sheets in every state — not started, in progress, submitted, excused (one a declared
   conflict of interest), one submitted, returned by the team leader and corrected since (its change log) —
   with the demo `scorer` on several of its sites in `teamlead`'s team; its third team scored on paper and
@@ -50,8 +52,8 @@ from standards.choices import ScoringKind
 from standards.models import Standard
 from standards.selectors import applicable_items, standard_for_year
 
-from . import rules, services
-from .choices import SheetKind, Stage
+from . import adjustments, finalization, publication, rules, services
+from .choices import AdjustmentKind, SheetKind, Stage
 from .models import Round, RoundSite, ScoreSheet, Team
 
 # The demo's scorers besides `scorer` (孙伟): officials of the city's and the districts' organization departments
@@ -290,6 +292,67 @@ def _first_batch(demo: Demo, name: str) -> None:
                     services.sheet_submit(sheet=sheets[position], by=sheets[position].scorer)
     with demo.at(-21, 10):
         services.round_close_scoring(round=round_, by=demo.staff)
+    _publish_and_finalize(demo, round_, veto=veto, others=[e for team in teams for e in team.entries if e != veto])
+
+
+def _publish_and_finalize(demo: Demo, round_: Round, *, veto, others) -> None:
+    """The first batch's results: a deduction for a notice of criticism and a bonus for a promoted experience,
+    published; the veto site's leader objects (rejected), another site's objection to its deduction is upheld
+    (the line withdrawn, the results published again); then finalized: states, batch, subsidies, rectification."""
+    criticised, promoted = [*others, None, None][:2]
+    lines = []
+    with demo.at(-20, 15):
+        if criticised is not None:
+            lines.append(
+                adjustments.adjustment_add(
+                    entry=criticised,
+                    by=demo.staff,
+                    kind=AdjustmentKind.DEDUCTION,
+                    points=Decimal("2"),
+                    reason="市委组织部通报批评：创建工作推进迟缓，推诿扯皮",
+                )
+            )
+        if promoted is not None:
+            adjustments.adjustment_add(
+                entry=promoted,
+                by=demo.staff,
+                kind=AdjustmentKind.BONUS,
+                points=Decimal("1"),
+                reason="典型经验“红色驿站”被市委组织部选树推广",
+            )
+    with demo.at(-19, 9):
+        publication.round_publish(round=round_, by=demo.staff)
+    objectors = [(entry, _site_leader(demo, entry.site)) for entry in (veto, criticised) if entry is not None]
+    for position, (entry, leader) in enumerate(objectors):
+        if leader is None:
+            continue
+        text = (
+            "我单位创建材料均真实有效，评分表中判定“无”的依据不足，请求复核。"
+            if entry == veto
+            else "通报批评所指问题已于当月整改到位，并已书面报告，请求撤销扣分。"
+        )
+        with demo.at(-18, 10 + position):
+            objection = publication.objection_lodge(entry=entry, by=leader, text=text)
+        upheld = entry != veto
+        with demo.at(-17, 15 + position):
+            publication.objection_answer(
+                objection=objection,
+                by=demo.staff,
+                upheld=upheld,
+                answer=(
+                    "经核实，整改情况属实，撤销该项扣分并重新公示。"
+                    if upheld
+                    else "经验收组复核现场记录，多数评分人员判定材料存在不实，维持原结果。"
+                ),
+            )
+        if upheld and lines:
+            with demo.at(-17, 16):
+                adjustments.adjustment_withdraw(adjustment=lines[0], by=demo.staff, reason="异议成立：整改已到位")
+            with demo.at(-16, 9):
+                reason = "异议成立，撤销一项通报批评扣分后重新公示"
+                publication.round_publish(round=round_, by=demo.staff, reason=reason)
+    with demo.at(-9, 10):
+        finalization.round_finalize(round=round_, by=demo.staff, today=demo.today - timedelta(days=9))
 
 
 def _second_batch(demo: Demo, name: str) -> None:

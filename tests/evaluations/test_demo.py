@@ -1,4 +1,4 @@
-"""The demo's rounds show every page real content: a scored batch with a tie and a veto failure, a batch being
+"""The demo's rounds show every page real content: a finalized batch with a tie and a veto failure, a batch being
 scored with sheets in every state, and one in self-assessment with the demo leader's site.
 
 Seeding the demo city takes most of a minute, so the module seeds it once (twice, to prove a re-run changes
@@ -12,6 +12,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db import transaction
+from django.db.models import Q
 from django.test import override_settings
 from django.utils import timezone
 from django.utils.timezone import localdate
@@ -71,7 +72,7 @@ def test_no_team_member_must_avoid_a_site_of_their_team(seeded, db):
 
 def test_the_first_batch_is_scored_with_every_sheet_submitted_by_three_to_six_scorers(seeded, db):
     round_ = _batch("第一批")
-    assert round_.status == RoundStatus.SCORED
+    assert round_.status == RoundStatus.FINALIZED
     assert round_.standard.status == StandardStatus.FROZEN
     assert set(round_.entries.values_list("stage", flat=True)) == set(Stage.values)
     sheets = ScoreSheet.objects.filter(entry__round=round_, kind=SheetKind.ONSITE)
@@ -151,15 +152,18 @@ def test_synthetic_sites_never_join_a_round(seeded, db):
 
 
 def test_the_demo_stages_follow_the_sites_states(seeded, db):
-    for entry in RoundSite.objects.select_related("site"):
+    # Open rounds: each site at the stage its state gives it (a finalized round's sites have moved on).
+    for entry in RoundSite.objects.exclude(round__status=RoundStatus.FINALIZED).select_related("site"):
         assert entry.stage == rules.stage_for_state(entry.site.state), entry
 
 
 def test_the_demo_notices_are_what_the_people_involved_were_told(seeded, db):
     staff = User.objects.get(username="staff")
-    assert [note.title for note in staff.notifications.all()] == [
-        note.title for note in staff.notifications.filter(title__contains="申报回避")
-    ]
+    titles = [note.title for note in staff.notifications.all()]
+    assert sorted(titles) == sorted(
+        note.title for note in staff.notifications.filter(Q(title__contains="申报回避") | Q(title__contains="提出异议"))
+    )
+    assert sum("提出异议" in title for title in titles) == 2
     scorer = User.objects.get(username="scorer")
     assert scorer.notifications.filter(title__contains="被退回").count() == 1
     assert scorer.notifications.filter(title__contains="开始实地考评").count() == 2
@@ -170,6 +174,7 @@ def test_the_demo_notices_are_what_the_people_involved_were_told(seeded, db):
 def test_the_rounds_history_happened_over_weeks_in_order(seeded, db):
     first = _batch("第一批")
     assert first.created_at < first.opened_at < first.scoring_opened_at < first.scored_at
+    assert first.scored_at < first.published_at < first.finalized_at < timezone.now()
     assert localdate(first.opened_at) == first.self_assessment_start
     assert localdate(first.scoring_opened_at) == first.scoring_start
     for sheet in ScoreSheet.objects.filter(entry__round=first, kind=SheetKind.ONSITE):
@@ -178,3 +183,29 @@ def test_the_rounds_history_happened_over_weeks_in_order(seeded, db):
     times = [change.at for change in returned.changes.filter(after_submission=True).order_by("at")]
     assert returned.first_submitted_at < times[0] < times[1] < timezone.now()
     assert times[1].date() > times[0].date()  # corrected the day after it was returned
+
+
+def test_the_first_batch_was_published_objected_to_and_finalized(seeded, db):
+    from evaluations.models import Adjustment, Finalization, Objection, Publication
+    from evaluations.results import round_results
+    from sites.models import StateChange, Subsidy
+
+    round_ = _batch("第一批")
+    assert Publication.objects.filter(round=round_).count() == 2  # published again after an upheld objection
+    assert sorted(Objection.objects.filter(entry__round=round_).values_list("status", flat=True)) == [
+        "rejected",
+        "upheld",
+    ]
+    assert Adjustment.objects.filter(entry__round=round_, withdrawn_at__isnull=False).count() == 1
+    finalization = Finalization.objects.get(round=round_, undone_at__isnull=True)
+    results = round_results(round_)
+    assert [line["final"] for line in finalization.results] == [str(r.final) for r in results]
+    changes = StateChange.objects.filter(cause_id=round_.pk, cause_label=str(round_))
+    assert changes.count() == round_.entries.count()
+    for result in results:  # every site is in the state its result gave it
+        assert RoundSite.objects.get(pk=result.entry_id).site.state == result.outcome
+    named = [r for r in results if r.stage == Stage.ACCEPTANCE and r.passed]
+    assert named and finalization.batch.sites.count() == len(named)
+    assert Subsidy.objects.filter(site__in=[r.site_id for r in named], year=round_.year).count() == len(named)
+    vetoed = [r for r in results if r.veto_failed]
+    assert len(vetoed) == 1 and vetoed[0].rank is None and results[-1] == vetoed[0]
