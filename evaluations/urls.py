@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import entries, paper, progress, rounds, selfassess, sheets
+from .views import entries, paper, progress, rankings, rounds, selfassess, sheets
 
 app_name = "evaluations"
 
@@ -51,4 +51,12 @@ urlpatterns = [
     path("<int:pk>/import/", paper.paper_import, name="paper_import"),
     path("<int:pk>/import/template.xlsx", paper.paper_import_template, name="paper_import_template"),
     path("<int:pk>/import/confirm/", paper.paper_import_confirm, name="paper_import_confirm"),
+    # Ranking workbook and certificates of a closed round (views/rankings.py)
+    path("<int:pk>/rankings/", rankings.rankings_page, name="rankings"),
+    path("<int:pk>/rankings.xlsx", rankings.rankings_download, name="rankings_download"),
+    path("<int:pk>/rankings/build/", rankings.rankings_build, name="rankings_build"),
+    path("rankings/<int:export_pk>/", rankings.rankings_status, name="rankings_status"),
+    path("rankings/<int:export_pk>/download/", rankings.rankings_file, name="rankings_file"),
+    path("<int:pk>/certificates.pdf", rankings.round_certificates, name="round_certificates"),
+    path("entries/<int:pk>/certificate.pdf", rankings.entry_certificate, name="entry_certificate"),
 ]
