@@ -306,6 +306,10 @@ class ItemScore(models.Model):
         verbose_name = _("评分")
         verbose_name_plural = _("评分")
         constraints = [models.UniqueConstraint(fields=["sheet", "item"], name="item_score_once")]
+        # A round's results sum and count the scores of a few items over every sheet (results.result_inputs): with
+        # every column they read in one index, PostgreSQL answers from the index alone (an index-only scan), not
+        # by visiting the 3,000,000 rows of a 10,000-site round one page at a time.
+        indexes = [models.Index(fields=["item", "sheet", "present", "score"], name="itemscore_item_sheet_values")]
 
     def __str__(self):
         return f"{self.item.code}: {self.score}"

@@ -202,10 +202,12 @@ def write_workbook(data: RankingData, handle, *, progress: Callable[[int, int], 
     make_row = RowMaker(data)
     overall = workbook.create_sheet(OVERALL_TITLE)
     _header(overall, data)
+    # Each row is made once: a domain's sheet repeats its sites' rows of the overall sheet, in the same order.
     by_domain: dict[str, list] = defaultdict(list)
     for result in data.results:
-        overall.append(make_row(overall, result))
-        by_domain[result.domain].append(result)
+        row = make_row(overall, result)
+        overall.append(row)
+        by_domain[result.domain].append(row)
         done += 1
         if progress and done % step == 0:
             progress(done, total)
@@ -213,8 +215,8 @@ def write_workbook(data: RankingData, handle, *, progress: Callable[[int, int], 
     for domain in sorted(by_domain, key=_domain_order):
         sheet = workbook.create_sheet(sheet_title(domains.get(domain, domain)))
         _header(sheet, data)
-        for result in by_domain[domain]:
-            sheet.append(make_row(sheet, result))
+        for row in by_domain[domain]:
+            sheet.append(row)
             done += 1
             if progress and done % step == 0:
                 progress(done, total)

@@ -182,12 +182,15 @@ def test_the_summary_counts_sites_by_domain_and_outcome(closed):
 
 
 def test_names_that_look_like_formulas_stay_text(closed):
-    sheet = workbook_of(closed)["总排名"]
-    cells = {cell.value: cell for row in sheet.iter_rows(min_row=2, max_col=4) for cell in row}
+    book = workbook_of(closed)
+    cells = {cell.value: cell for row in book["总排名"].iter_rows(min_row=2, max_col=4) for cell in row}
     for name in ('=HYPERLINK("http://x","点我")', "+86 社区示范点", "-机关示范点", "@学校示范点"):
         assert cells[name].data_type == "s", name
         assert cells[name].quotePrefix, name
-    assert not any(cell.data_type == "f" for cell in cells.values())
+    for sheet in book.worksheets:
+        assert not any(cell.data_type == "f" for row in sheet.iter_rows() for cell in row), sheet.title
+    community = [row[2] for row in book["城市社区"].iter_rows(min_row=2, max_col=3)]
+    assert community[0].value == '=HYPERLINK("http://x","点我")' and community[0].quotePrefix
 
 
 def test_the_workbook_costs_the_same_queries_for_few_sites_and_many(db, django_assert_num_queries):
