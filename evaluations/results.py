@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 
 from standards.choices import SectionKind
+from standards.models import Item
 
 from . import rules
 from .choices import AdjustmentKind, SheetKind, SheetStatus
@@ -37,14 +38,20 @@ def result_inputs(round_: Round, entries=None) -> list[rules.ResultInput]:
     """The facts of every site of the round (or of `entries`, a queryset of its RoundSites)."""
     entries = entries if entries is not None else RoundSite.objects.filter(round=round_)
     sheets = submitted_sheets(round_).filter(entry__in=entries.values("pk"))
+    # Items of the round's standard as a subquery: PostgreSQL then reads each item's scores from the (item, sheet,
+    # present, score) index alone (an index-only scan), instead of visiting 3,000,000 rows of a 10,000-site round.
+    items = Item.objects.filter(standard_id=round_.standard_id)
     ten_haves = dict(
-        ItemScore.objects.filter(sheet__in=sheets.values("pk"), item__section__kind=SectionKind.TEN_HAVES)
+        ItemScore.objects.filter(
+            sheet__in=sheets.values("pk"), item__in=items.filter(section__kind=SectionKind.TEN_HAVES).values("pk")
+        )
         .values("sheet_id")
         .annotate(subtotal=Sum("score"))
         .values_list("sheet_id", "subtotal")
     )
     by_entry = defaultdict(list)
-    for sheet_id, entry_id, scorer_id, total, full_name, username in sheets.values_list(
+    # Ordered by ids: the sheets' default order joins the sites, regions and scorers and sorts 50,000 rows by name.
+    for sheet_id, entry_id, scorer_id, total, full_name, username in sheets.order_by("entry_id", "id").values_list(
         "id", "entry_id", "scorer_id", "total", "scorer__full_name", "scorer__username"
     ):
         by_entry[entry_id].append(
@@ -59,10 +66,12 @@ def result_inputs(round_: Round, entries=None) -> list[rules.ResultInput]:
     votes = defaultdict(list)
     # Only items some sheet marked absent can fail; the rest need not be read (a round of 10,000 sites).
     for entry_id, code, title, is_veto, absent, decided in (
-        ItemScore.objects.filter(sheet__in=sheets.values("pk"))
-        .filter(Q(item__is_veto=True) | Q(item__is_required=True))
+        ItemScore.objects.filter(
+            sheet__in=sheets.values("pk"), item__in=items.filter(Q(is_veto=True) | Q(is_required=True)).values("pk")
+        )
         .values("sheet__entry_id", "item_id")
-        .annotate(absent=Count("id", filter=Q(present=False)), decided=Count("id", filter=Q(present__isnull=False)))
+        # Counted on indexed columns (not the id), so that the index alone answers.
+        .annotate(absent=Count("item_id", filter=Q(present=False)), decided=Count("present"))
         .filter(absent__gt=0)
         .values_list("sheet__entry_id", "item__code", "item__title", "item__is_veto", "absent", "decided")
         .order_by("sheet__entry_id", "item__code")

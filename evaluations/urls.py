@@ -2,7 +2,19 @@
 
 from django.urls import path
 
-from .views import adjustments, entries, paper, policy, progress, publication, results, rounds, selfassess, sheets
+from .views import (
+    adjustments,
+    entries,
+    paper,
+    policy,
+    progress,
+    publication,
+    rankings,
+    results,
+    rounds,
+    selfassess,
+    sheets,
+)
 
 app_name = "evaluations"
 
@@ -70,4 +82,12 @@ urlpatterns = [
     path("<int:pk>/results/", results.results, name="results"),
     path("entries/<int:pk>/explain/", results.explain, name="explain"),
     path("<int:pk>/calibration/", results.scorer_calibration, name="calibration"),
+    # Ranking workbook and certificates of a closed round (views/rankings.py)
+    path("<int:pk>/rankings/", rankings.rankings_page, name="rankings"),
+    path("<int:pk>/rankings.xlsx", rankings.rankings_download, name="rankings_download"),
+    path("<int:pk>/rankings/build/", rankings.rankings_build, name="rankings_build"),
+    path("rankings/<int:export_pk>/", rankings.rankings_status, name="rankings_status"),
+    path("rankings/<int:export_pk>/download/", rankings.rankings_file, name="rankings_file"),
+    path("<int:pk>/certificates.pdf", rankings.round_certificates, name="round_certificates"),
+    path("entries/<int:pk>/certificate.pdf", rankings.entry_certificate, name="entry_certificate"),
 ]

@@ -281,6 +281,8 @@ ARCHIVE_TRASH_RETENTION_DAYS = env.int("ARCHIVE_TRASH_RETENTION_DAYS", default=9
 # --- Product --------------------------------------------------------------------------------------
 SITE_TITLE = _("示范点创建管理系统")
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="Demo@2026")
+# Who issues the plaque certificates (授牌证书), printed over the seal: the city's organization department.
+CERTIFICATE_ISSUER = env("CERTIFICATE_ISSUER", default="中共××市委组织部")
 
 LOGGING = {
     "version": 1,

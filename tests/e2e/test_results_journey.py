@@ -17,8 +17,8 @@ from evaluations.results import round_results
 from sites.choices import SiteState
 from tests.archives import samples
 from tests.e2e.conftest import VIEWPORTS, login
-from tests.evaluations.publishing import LOW_B, end_period, scaled
 from tests.evaluations.conftest import build_scored
+from tests.evaluations.publishing import LOW_B, end_period, scaled
 from tests.factories import PASSWORD
 
 
@@ -82,9 +82,10 @@ def test_publish_object_answer_finalize_and_download(
     end_period(round_)
     staff.goto(f"{base}/evaluations/{round_.pk}/finalize/")
     expect(staff.locator("main")).to_contain_text("异议")
-    assert staff.locator("button:has-text('确认定案')").count() == 0 or staff.locator(
-        "button:has-text('确认定案')"
-    ).is_disabled()
+    assert (
+        staff.locator("button:has-text('确认定案')").count() == 0
+        or staff.locator("button:has-text('确认定案')").is_disabled()
+    )
 
     # Staff answer the objection (rejected, with the reason).
     staff.goto(f"{base}/evaluations/objections/{objection.pk}/")
@@ -133,8 +134,19 @@ def test_publish_object_answer_finalize_and_download(
     assert scored_round.site_a.name in text
     if shutil.which("pdftoppm"):
         subprocess.run(
-            ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", str(pdf),
-             str(screenshot_dir / "results-certificate")],
+            [
+                "pdftoppm",
+                "-png",
+                "-r",
+                "60",
+                "-f",
+                "1",
+                "-l",
+                "1",
+                "-singlefile",
+                str(pdf),
+                str(screenshot_dir / "results-certificate"),
+            ],
             check=True,
         )
     for page in (staff, leader, admin):
