@@ -109,13 +109,25 @@ def round_results(round_: Round, policy: rules.Policy | None = None) -> list[rul
     return rules.compute_results(result_inputs(round_), policy or round_policy(round_))
 
 
+def _canonical(value):
+    """A policy value as the same text whether it was just assigned (85) or read back from the database (85.00):
+    numbers to two decimals, grade bands as (label, minimum) pairs."""
+    if isinstance(value, Decimal | int | float) and not isinstance(value, bool):
+        return str(rules.round_half_up(value))
+    if isinstance(value, list):
+        return [
+            [str(b.get("label", "")), str(rules.round_half_up(b.get("min", 0)))] for b in value if isinstance(b, dict)
+        ]
+    return str(value)
+
+
 def inputs_fingerprint(round_: Round) -> str:
     """A hash of everything the results are computed from: the sites taking part (with their stage and domain,
     which decide the outcome and the rank in domain), every on-site sheet's state, total and version (a version
     moves with every entry, so a veto or required item's vote too), every deduction and bonus line, and the
     policy. Equal fingerprints mean equal results."""
     digest = hashlib.sha256()
-    policy = {name: str(getattr(round_, name)) for name in POLICY_FIELDS}
+    policy = {name: _canonical(getattr(round_, name)) for name in POLICY_FIELDS}
     digest.update(json.dumps(policy, sort_keys=True, ensure_ascii=False).encode())
     for row in RoundSite.objects.filter(round=round_).order_by("id").values_list("id", "stage", "site__domain"):
         digest.update(repr(("entry", *row)).encode())

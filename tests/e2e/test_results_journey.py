@@ -6,6 +6,7 @@ first page is rendered to results-certificate.png."""
 
 import shutil
 import subprocess
+from io import BytesIO
 
 import pytest
 from openpyxl import load_workbook
@@ -119,17 +120,22 @@ def test_publish_object_answer_finalize_and_download(
     # The administrator downloads the ranking workbook and the certificates.
     admin_context, admin = _context(browser, "desktop")
     login(admin, base, cast.admin.username, PASSWORD)
-    admin.goto(f"{base}/evaluations/{round_.pk}/results/")
-    shot(admin, "07-results-admin-desktop")
+    admin.goto(f"{base}/evaluations/{round_.pk}/")
+    admin.click("text=排名表和证书")
+    shot(admin, "07-rankings-admin-desktop")
     with admin.expect_download() as download:
-        admin.click("a:has-text('排名表')")
-    workbook = load_workbook(download.value.path(), read_only=True)
-    overall = list(workbook.worksheets[0].iter_rows(values_only=True))
-    names = [row for row in overall if any(cell == scored_round.site_a.name for cell in row)]
-    assert names and len(overall) >= 1 + len(round_results(round_))
-    with admin.expect_download() as download:
-        admin.click("a:has-text('授牌证书')")
-    pdf = download.value.path()
+        admin.click("text=下载排名表")
+    assert download.value.suggested_filename.endswith(".xlsx")
+    workbook = load_workbook(BytesIO(download.value.path().read_bytes()), read_only=True)
+    overall = [row for row in workbook.worksheets[0].iter_rows(values_only=True) if any(row)]
+    listed = [name for row in overall for name in row if name in (scored_round.site_a.name, scored_round.site_b.name)]
+    assert listed == [r.site_name for r in round_results(round_)]
+    # The batch's certificates open in a new tab; fetched here with the administrator's session.
+    href = admin.locator("a:has-text('全部证书')").get_attribute("href")
+    response = admin_context.request.get(f"{base}{href}")
+    assert response.ok and response.headers["content-type"] == "application/pdf"
+    pdf = tmp_path / "证书.pdf"
+    pdf.write_bytes(response.body())
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert scored_round.site_a.name in text
     if shutil.which("pdftoppm"):

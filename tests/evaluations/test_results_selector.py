@@ -479,3 +479,17 @@ def test_round_policy_overrides_for_a_what_if(scored):
     assert [f.entry_id for f in rules.policy_flips(round_results(scored.round), results)] == [
         r.entry_id for r in results
     ]
+
+
+def test_fingerprint_is_the_same_for_a_policy_value_assigned_or_read_back(scored):
+    from evaluations.models import Round
+    from evaluations.results import inputs_fingerprint
+
+    round_ = Round.objects.get(pk=scored.round.pk)
+    read_back = inputs_fingerprint(round_)
+    round_.pass_threshold = Decimal(85)  # as a form or a service assigns it, before saving
+    round_.publication_days = 5
+    round_.grade_bands = [{"label": "优秀", "min": 90}, {"label": "合格", "min": "85.0"}]
+    assert inputs_fingerprint(round_) == read_back
+    round_.pass_threshold = Decimal("85.5")
+    assert inputs_fingerprint(round_) != read_back
