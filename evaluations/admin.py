@@ -19,6 +19,7 @@ from .models import (
     Objection,
     ObjectionFile,
     Publication,
+    RankingExport,
     Round,
     RoundSite,
     ScoreChange,
@@ -181,3 +182,13 @@ class ObjectionFileAdmin(ScopedAdminMixin, NoDeleteAdminMixin, ReadOnlyAdminMixi
     search_fields = ["original_name", "objection__entry__site__name"]
     list_select_related = ["objection__entry__site"]
     exclude = ["file"]  # private files: opened through the product's permission checks
+
+
+@admin.register(RankingExport)
+class RankingExportAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    scope = ("round", rounds_visible_to)
+    list_display = ["round", "status", "sites", "requested_by", "requested_at", "finished_at"]
+    list_filter = ["status", "round"]
+    search_fields = ["round__name"]
+    list_select_related = ["round", "requested_by"]
+    exclude = ["file"]  # downloaded through the product's permission checks

@@ -75,6 +75,7 @@ class EvaluationsConfig(AppConfig):
         "sheet_reopen": _("重新打开评分表"),
         "round_finalize": _("考评定案"),
         "round_finalize_undo": _("撤销定案"),
+        "ranking_export_request": _("生成排名表"),
     }
     audit_fields = {
         "sites": (_("示范点数"), None),
