@@ -119,15 +119,20 @@ def _rectification_items(round_: Round, staying) -> dict[int, list[dict]]:
     counted = {sheet_id: r.entry_id for r in staying for sheet_id in r.counted}
     if not counted:
         return {}
-    rows = (
-        ItemScore.objects.filter(sheet_id__in=list(counted), item__max_score__gt=0, score__isnull=False)
-        .values("sheet__entry_id", "item_id")
-        .annotate(average=Avg("score"))
-        .order_by("sheet__entry_id", "item__section__order", "item__order", "item__code")
-    )
     found = defaultdict(list)
-    for row in rows:
-        found[row["sheet__entry_id"]].append((row["item_id"], Decimal(str(row["average"]))))
+    # By site, in slices: a large round's counted sheet ids would pass SQLite's limit of bound parameters.
+    entry_ids = sorted({r.entry_id for r in staying})
+    for start in range(0, len(entry_ids), 2000):
+        chunk = set(entry_ids[start : start + 2000])
+        sheet_ids = [sheet_id for sheet_id, entry_id in counted.items() if entry_id in chunk]
+        rows = (
+            ItemScore.objects.filter(sheet_id__in=sheet_ids, item__max_score__gt=0, score__isnull=False)
+            .values("sheet__entry_id", "item_id")
+            .annotate(average=Avg("score"))
+            .order_by("sheet__entry_id", "item__section__order", "item__order", "item__code")
+        )
+        for row in rows:
+            found[row["sheet__entry_id"]].append((row["item_id"], Decimal(str(row["average"]))))
     items = Item.objects.in_bulk([item_id for pairs in found.values() for item_id, _average in pairs])
     plan = defaultdict(list)
     for entry_id, pairs in found.items():
