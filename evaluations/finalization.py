@@ -39,7 +39,7 @@ from supervision.services import rectifications_cancel, rectifications_create
 
 from . import results
 from .choices import RoundStatus, Stage
-from .models import Finalization, ItemScore, Round
+from .models import Finalization, ItemScore, Objection, Round
 from .permissions import may_manage_rounds
 from .publication import current_publication, drift, period_running, reopened_sheets, site_leaders
 from .rules import SOURCE_STATE_OF_STAGE
@@ -170,7 +170,7 @@ def finalization_plan(round_: Round, *, today: date | None = None) -> Plan:
         plan.problems.append(
             _("公示期至 %(end)s 结束，期满后才能定案") % {"end": publication.ends_on.strftime("%Y-%m-%d")}
         )
-    open_objections = round_.entries.filter(objections__status="open").count()
+    open_objections = Objection.objects.filter(entry__round=round_, status="open").count()
     if open_objections:
         plan.problems.append(_("还有 %(n)s 条异议未答复") % {"n": open_objections})
     waiting = reopened_sheets(round_).count()

@@ -49,7 +49,8 @@ def entry_detail(request, pk):
             "sections": sections,
             "can_manage": manager,
             "can_follow": manager or leads_team(request.user, entry),
-            "may_key_in": manager and round_.status == RoundStatus.SCORING,
+            # A reopened paper sheet (after an upheld objection) is corrected by key-in too (views/paper.py checks it).
+            "may_key_in": manager and round_.status in (RoundStatus.SCORING, RoundStatus.SCORED, RoundStatus.PUBLISHED),
             "breadcrumbs": [
                 (_("考评"), reverse("evaluations:rounds")),
                 (str(round_), round_.get_absolute_url()),

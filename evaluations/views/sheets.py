@@ -363,7 +363,8 @@ def sheet_detail(request, pk):
             "read_only_reason": _read_only_reason(request, sheet),
             "history": history,
             "can_return": may_return(request.user, sheet),
-            "can_declare_conflict": editable,
+            # A conflict is declared while scoring, never on a sheet reopened after an objection.
+            "can_declare_conflict": editable and sheet.entry.round.status == RoundStatus.SCORING,
             "return_form": ReturnForm(),
             "conflict_form": ConflictForm(),
             "state": state,

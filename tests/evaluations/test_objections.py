@@ -177,3 +177,41 @@ def test_the_published_list_offers_the_objection_only_during_the_period(client, 
     )
     assert create not in client.get(address).content.decode()
     assert "公示期已结束" in client.get(create).content.decode()
+
+
+def test_a_reopened_sheet_offers_no_conflict_declaration(client, published, cast):
+    from evaluations.publication import sheet_reopen
+
+    sheet_reopen(sheet=published.sheet, by=cast.staff, reason="异议成立：SY-01 复核")
+    client.force_login(published.sheet.scorer)
+    page = client.get(reverse("evaluations:sheet", args=[published.sheet.pk])).content.decode()
+    assert "异议成立：SY-01 复核" in page
+    assert reverse("evaluations:sheet_conflict", args=[published.sheet.pk]) not in page
+
+
+def test_a_reopened_paper_sheet_is_keyed_in_from_the_entry_page(client, published, cast):
+    from evaluations.models import ScoreSheet
+    from evaluations.publication import sheet_reopen
+
+    ScoreSheet.objects.filter(pk=published.sheet.pk).update(source="keyed", keyed_by=cast.staff)
+    key_in = reverse("evaluations:sheet_key_in", args=[published.sheet.pk])
+    client.force_login(cast.staff)
+    entry_page = reverse("evaluations:entry", args=[published.entry_a.pk])
+    assert key_in not in client.get(entry_page).content.decode()  # submitted: nothing to key in
+    sheet_reopen(sheet=published.sheet, by=cast.staff, reason="异议成立：纸质评分表录入有误")
+    assert key_in in client.get(entry_page).content.decode()
+    assert client.get(key_in).status_code == 200
+
+
+def test_finalizing_counts_each_open_objection(published, cast):
+    from evaluations.finalization import finalization_plan
+
+    end_period(published.round)
+    for text in ("第一条异议", "第二条异议"):
+        Objection.objects.create(
+            entry=published.entry_a,
+            publication=Publication.objects.get(round=published.round),
+            text=text,
+            lodged_by=cast.leader,
+        )
+    assert "还有 2 条异议未答复" in finalization_plan(published.round).problems
