@@ -11,6 +11,7 @@ shows what the product's pages would show the user (ScopedAdminMixin).
 from django.contrib import admin
 
 from core.admin import NoDeleteAdminMixin, ReadOnlyAdminMixin, ScopedAdminMixin
+from sites.selectors import sites_visible_to
 
 from .models import (
     Adjustment,
@@ -27,6 +28,7 @@ from .models import (
     SheetPhoto,
     Team,
 )
+from .permissions import may_manage_rounds
 from .selectors import rounds_visible_to, sheets_visible_to
 
 
@@ -128,9 +130,15 @@ class SheetPhotoAdmin(ScopedAdminMixin, NoDeleteAdminMixin, ReadOnlyAdminMixin, 
     exclude = ["file", "thumbnail"]  # private files: opened through the product's permission checks
 
 
+def managed_rounds(user):
+    """Whole-round records (publications with every site's line, finalizations, ranking workbooks) are for those
+    who run rounds; a region's staff read their own sites' lines on the published list instead."""
+    return Round.objects.all() if may_manage_rounds(user) else Round.objects.none()
+
+
 @admin.register(Adjustment)
 class AdjustmentAdmin(ScopedAdminMixin, NoDeleteAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    scope = ("entry__round", rounds_visible_to)
+    scope = ("entry__site", sites_visible_to)  # a site's lines: its region's staff see them, no one else's
     list_display = ["entry", "kind", "source", "points", "reason", "created_by", "created_at", "withdrawn_at"]
     list_filter = ["kind", "source", "entry__round"]
     search_fields = ["entry__site__name", "reason"]
@@ -140,7 +148,7 @@ class AdjustmentAdmin(ScopedAdminMixin, NoDeleteAdminMixin, ReadOnlyAdminMixin, 
 
 @admin.register(Publication)
 class PublicationAdmin(ScopedAdminMixin, NoDeleteAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    scope = ("round", rounds_visible_to)
+    scope = ("round", managed_rounds)
     list_display = ["round", "number", "starts_on", "ends_on", "published_by", "published_at"]
     list_filter = ["round"]
     search_fields = ["round__name", "reason"]
@@ -157,7 +165,7 @@ class ObjectionFileInline(_ReadOnlyInline):
 
 @admin.register(Objection)
 class ObjectionAdmin(ScopedAdminMixin, NoDeleteAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    scope = ("entry__round", rounds_visible_to)
+    scope = ("entry__site", sites_visible_to)
     list_display = ["entry", "status", "lodged_by", "created_at", "answered_by", "answered_at"]
     list_filter = ["status", "entry__round"]
     search_fields = ["entry__site__name", "text", "answer"]
@@ -167,7 +175,7 @@ class ObjectionAdmin(ScopedAdminMixin, NoDeleteAdminMixin, ReadOnlyAdminMixin, a
 
 @admin.register(Finalization)
 class FinalizationAdmin(ScopedAdminMixin, NoDeleteAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    scope = ("round", rounds_visible_to)
+    scope = ("round", managed_rounds)
     list_display = ["round", "batch", "finalized_by", "finalized_at", "undone_by", "undone_at"]
     list_filter = ["round", "undone_at"]
     search_fields = ["round__name", "undo_reason"]
@@ -176,7 +184,7 @@ class FinalizationAdmin(ScopedAdminMixin, NoDeleteAdminMixin, ReadOnlyAdminMixin
 
 @admin.register(ObjectionFile)
 class ObjectionFileAdmin(ScopedAdminMixin, NoDeleteAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    scope = ("objection__entry__round", rounds_visible_to)
+    scope = ("objection__entry__site", sites_visible_to)
     list_display = ["original_name", "objection", "kind", "size", "uploaded_at"]
     list_filter = ["kind", "uploaded_at"]
     search_fields = ["original_name", "objection__entry__site__name"]
@@ -186,7 +194,7 @@ class ObjectionFileAdmin(ScopedAdminMixin, NoDeleteAdminMixin, ReadOnlyAdminMixi
 
 @admin.register(RankingExport)
 class RankingExportAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    scope = ("round", rounds_visible_to)
+    scope = ("round", managed_rounds)
     list_display = ["round", "status", "sites", "requested_by", "requested_at", "finished_at"]
     list_filter = ["status", "round"]
     search_fields = ["round__name"]

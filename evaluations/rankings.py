@@ -180,7 +180,7 @@ class RowMaker:
             result.deductions,
             result.bonus,
             _score(result.final),
-            result.grade,
+            _safe(sheet, result.grade),  # a band label staff typed
             "合格" if result.passed else "不合格",
             _safe(sheet, result.failing_rule),
             result.outcome_label,

@@ -449,3 +449,13 @@ def test_no_certificates_before_finalization_or_after_it_is_undone(client, cast,
     Finalization.objects.filter(pk=finalization.pk).update(undone_at="2026-12-30T10:00:00+08:00")
     assert client.get(reverse("evaluations:round_certificates", args=[closed.pk])).status_code == 404
     assert client.get(reverse("evaluations:entry_certificate", args=[entry.pk])).status_code == 404
+
+
+def test_a_grade_label_that_looks_like_a_formula_stays_text(closed):
+    from evaluations.models import Round
+
+    Round.objects.filter(pk=closed.pk).update(grade_bands=[{"label": "=1+1", "min": "0"}])
+    closed.refresh_from_db()
+    book = workbook_of(closed)
+    grades = [cell for row in book["总排名"].iter_rows(min_row=2) for cell in row if cell.value == "=1+1"]
+    assert grades and all(cell.data_type == "s" and cell.quotePrefix for cell in grades)

@@ -46,3 +46,34 @@ def test_region_scoped_staff_see_no_evaluations_in_the_admin(client, scoring, di
     assert response.context["cl"].result_count == 0
     client.force_login(cast.staff)
     assert client.get(url).context["cl"].result_count > 0
+
+
+@pytest.mark.parametrize("model", ["publication", "finalization", "rankingexport", "adjustment", "objection"])
+def test_region_scoped_staff_see_no_other_districts_results_in_the_admin(client, cast, city, model):
+    """A published round's whole-round records stay with the city; a line or an objection of a site is seen by
+    the staff of that site's region only."""
+    from evaluations.adjustments import adjustment_add
+    from evaluations.models import Objection, Publication, RankingExport
+    from tests.evaluations.publishing import build_published
+
+    published = build_published(cast, city)  # both sites in district A
+    adjustment_add(entry=published.entry_a, by=cast.staff, kind="deduction", points="1", reason="通报批评")
+    Objection.objects.create(
+        entry=published.entry_a, publication=Publication.objects.get(round=published.round), text="异议"
+    )
+    RankingExport.objects.create(round=published.round, requested_by=cast.staff)
+    from evaluations.models import Finalization
+
+    Finalization.objects.create(round=published.round, fingerprint="x", finalized_by=cast.staff)
+    url = reverse(f"admin:evaluations_{model}_changelist")
+    other = UserFactory(username="t-b-staff", scope=DataScope.REGION, region=city.district_b, roles=[Role.STAFF])
+    for user in (
+        other,
+        UserFactory(username="t-a-staff", scope=DataScope.REGION, region=city.district_a, roles=[Role.STAFF]),
+    ):
+        client.force_login(user)
+        count = client.get(url).context["cl"].result_count
+        own_district_lines = user.region == city.district_a and model in ("adjustment", "objection")
+        assert count == (1 if own_district_lines else 0), (user, model)
+    client.force_login(cast.staff)
+    assert client.get(url).context["cl"].result_count == 1
