@@ -30,6 +30,7 @@ urlpatterns = [
     path("archives/", include("archives.urls")),
     path("standards/", include("standards.urls")),
     path("evaluations/", include("evaluations.urls")),
+    path("supervision/", include("supervision.urls")),
     path("", include("core.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -78,6 +78,13 @@ class JobHeartbeat(models.Model):
         return self.ran_at is not None
 
 
+class EmailStatus(models.TextChoices):
+    NONE = "", _("不发邮件")
+    PENDING = "pending", _("待发送")
+    SENT = "sent", _("已发送")
+    FAILED = "failed", _("发送失败")
+
+
 class Notification(models.Model):
     """站内通知: a message to one user about one object (a material returned, a task due…), naming it and
     linking to it; read once the user opens it (or marks all read)."""
@@ -88,14 +95,28 @@ class Notification(models.Model):
     title = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("内容"), blank=True)
     url = models.CharField(_("链接"), max_length=500, blank=True)
+    # What it is about ("assignment_reminder"…), declared by the apps (AppConfig.notification_kinds) so that a
+    # user can turn e-mail off per kind; "" for the older kinds that have no e-mail.
+    kind = models.CharField(_("类别"), max_length=40, blank=True, db_index=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    # E-mail copy: pending until a worker sent it (or gave up); retried with backoff, and swept up by the
+    # periodic job when the broker was down when it was queued (core.tasks.send_pending_emails).
+    email_status = models.CharField(
+        _("邮件状态"), max_length=10, choices=EmailStatus.choices, default=EmailStatus.NONE, blank=True
+    )
+    email_attempts = models.PositiveSmallIntegerField(_("邮件发送次数"), default=0)
+    emailed_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
+    email_error = models.CharField(_("邮件错误"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("站内通知")
         verbose_name_plural = _("站内通知")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["recipient", "read_at"])]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"]),
+            models.Index(fields=["email_status", "created_at"], name="notification_email_queue"),
+        ]
 
     def __str__(self):
         return self.title
@@ -103,3 +124,20 @@ class Notification(models.Model):
     def get_absolute_url(self):
         # Through the view that marks it read, then on to the object.
         return reverse("core:notification_open", args=[self.pk])
+
+
+class EmailOptOut(models.Model):
+    """邮件免打扰: a user turned e-mail off for one kind of notification (the in-app message still comes)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("用户"), related_name="email_opt_outs", on_delete=models.CASCADE
+    )
+    kind = models.CharField(_("通知类别"), max_length=40)
+
+    class Meta:
+        verbose_name = _("邮件免打扰")
+        verbose_name_plural = _("邮件免打扰")
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="email_opt_out_once")]
+
+    def __str__(self):
+        return f"{self.user} · {self.kind}"

@@ -47,14 +47,15 @@ def heartbeat_record(*, source: str, heartbeat_id: int | None = None) -> JobHear
     return JobHeartbeat.objects.create(source=source, ran_at=now, worker=worker)
 
 
-def notify(*, recipient, title: str, body: str = "", url: str = "", actor=None):
+def notify(*, recipient, title: str, body: str = "", url: str = "", actor=None, kind: str = ""):
     """Leave an in-app message for `recipient` about what `actor` did. Nobody is told of their own act, and
-    nobody, quietly, when there is no one to tell. `url` should lead to the very object (a page's anchor)."""
+    nobody, quietly, when there is no one to tell. `url` should lead to the very object (a page's anchor).
+    `kind` names what it is about (AppConfig.notification_kinds); kinds that send e-mail copy it by mail."""
     from .models import Notification
 
     if recipient is None or (actor is not None and getattr(actor, "pk", None) == recipient.pk):
         return None
-    return Notification.objects.create(recipient=recipient, title=title[:200], body=body, url=url[:500])
+    return Notification.objects.create(recipient=recipient, title=title[:200], body=body, url=url[:500], kind=kind[:40])
 
 
 @transaction.atomic

@@ -1,0 +1,1 @@
+"""Supervision pages, one module per feature; each module exports its `urlpatterns` (collected in ../urls.py)."""

@@ -1,0 +1,3 @@
+"""Pages of supervision: community."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages of supervision: visits."""
+
+urlpatterns: list = []
