@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -130,6 +131,9 @@ class Assignment(TimeStampedModel):
     def __str__(self):
         return self.title
 
+    def get_absolute_url(self):
+        return reverse("supervision:assignment_detail", args=[self.pk])
+
 
 class AssignmentSite(models.Model):
     """任务对象: one site's standing on one task: its status (pending, submitted, returned, accepted), when it first
@@ -171,6 +175,9 @@ class AssignmentSite(models.Model):
 
     def __str__(self):
         return f"{self.assignment}：{self.site_id}"
+
+    def get_absolute_url(self):
+        return reverse("supervision:target_detail", args=[self.pk])
 
 
 class Answer(models.Model):
@@ -265,6 +272,9 @@ class GuidanceVisit(TimeStampedModel):
     def __str__(self):
         return f"{self.visited_on:%Y-%m-%d} {self.site_id}"
 
+    def get_absolute_url(self):
+        return reverse("supervision:visit_detail", args=[self.pk])
+
 
 class Rectification(TimeStampedModel):
     """整改事项: something a site must put right by a deadline, closed with evidence.
@@ -335,6 +345,9 @@ class Rectification(TimeStampedModel):
     def __str__(self):
         return f"{self.site}：{self.title}"
 
+    def get_absolute_url(self):
+        return reverse("supervision:rectification_detail", args=[self.pk])
+
     @property
     def is_open(self) -> bool:
         return self.status == RectificationStatus.OPEN
@@ -381,6 +394,9 @@ class Experience(TimeStampedModel):
 
     def __str__(self):
         return self.title
+
+    def get_absolute_url(self):
+        return reverse("supervision:experience_detail", args=[self.pk])
 
 
 class Notice(TimeStampedModel):
@@ -435,6 +451,9 @@ class Notice(TimeStampedModel):
     def __str__(self):
         return f"{self.issued_on:%Y-%m-%d} {self.number or self.reason[:20]}"
 
+    def get_absolute_url(self):
+        return reverse("supervision:notice_detail", args=[self.pk])
+
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
@@ -459,6 +478,9 @@ class StudyTour(TimeStampedModel):
 
     def __str__(self):
         return self.title
+
+    def get_absolute_url(self):
+        return reverse("supervision:tour_detail", args=[self.pk])
 
 
 class StudyTourStop(models.Model):
@@ -532,6 +554,9 @@ class Pairing(TimeStampedModel):
 
     def __str__(self):
         return f"{self.partner_name}"
+
+    def get_absolute_url(self):
+        return reverse("supervision:pairing_detail", args=[self.pk])
 
 
 class PairingActivity(models.Model):

@@ -270,6 +270,8 @@ CELERY_BEAT_SCHEDULE = {
     "process-pending-images": {"task": "archives.tasks.process_pending_images", "schedule": 600.0},
     "expire-ledgers": {"task": "archives.tasks.expire_ledgers", "schedule": crontab(hour=4, minute=0)},
     "purge-import-previews": {"task": "core.tasks.purge_import_previews", "schedule": crontab(minute=20)},
+    # The reminder ladder: whatever is due goes out, exactly once (supervision.reminders).
+    "send-reminders": {"task": "supervision.tasks.send_reminders", "schedule": 300.0},
 }
 
 # --- Archives -------------------------------------------------------------------------------------
