@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from core.models import Notification
 from sites.models import Site
 
 from .assignments import answer_accept, answer_return, answer_submit, assignment_create, assignment_publish
@@ -136,5 +137,8 @@ def seed(options, stdout):
                 answer_accept(target=target, by=staff, now=at + datetime.timedelta(hours=20))
             elif index == 3 and assignment is t3:
                 answer_return(target=target, by=staff, reason="请补充现场照片。", now=at + datetime.timedelta(hours=3))
+    # Reviewers start with a clean bell (the answers waiting for them show on the task list); the leader's
+    # notices stay unread so the bell has something to show.
+    Notification.objects.filter(kind="assignment_answer", read_at__isnull=True).update(read_at=timezone.now())
     sent = reminders_send()
     stdout.write(f"supervision: {Assignment.objects.count()} 项工作任务，已发送提醒 {sent} 条")
