@@ -12,11 +12,43 @@ def _sees_board(user) -> bool:
     return may_manage_supervision(user) or user.has_role(Role.DISTRICT, Role.INSTRUCTOR)
 
 
+# --- assignments (工作任务) ---
+def _manages(user) -> bool:
+    from .permissions import may_manage_supervision
+
+    return may_manage_supervision(user)
+
+
+def _has_tasks(user) -> bool:
+    """A leader with at least one task on their sites sees 我的任务."""
+    from accounts.roles import Role
+
+    from .selectors import targets_visible_to
+
+    return user.has_role(Role.LEADER) and targets_visible_to(user).exists()
+
+
+def _owing_count(user) -> int:
+    from .choices import OWING
+    from .selectors import targets_visible_to
+
+    return targets_visible_to(user).filter(status__in=OWING, assignment__status="published").count()
+
+
+# --- end assignments ---
+
+
 class SupervisionConfig(AppConfig):
     name = "supervision"
     verbose_name = _("督办")
     navigation = [
         NavItem(_("督办"), "supervision:board", "bi-alarm", order=50, when=_sees_board),
+        # --- assignments (工作任务) ---
+        NavItem(_("我的任务"), "supervision:my_tasks", "bi-list-check", order=51, when=_has_tasks, badge=_owing_count),
+        NavItem(
+            _("工作任务"), "supervision:assignments", "bi-clipboard-check", order=52, when=_manages, group="manage"
+        ),
+        # --- end assignments ---
     ]
     # Kinds of notification a user may receive by e-mail as well (and turn off, per kind).
     notification_kinds = {
@@ -30,5 +62,15 @@ class SupervisionConfig(AppConfig):
         "rectification_create": _("提出整改事项"),
         "rectification_close": _("整改完成"),
         "rectification_cancel": _("撤销整改事项"),
+        # --- assignments (工作任务) ---
+        "assignment_create": _("新建工作任务"),
+        "assignment_update": _("修改工作任务"),
+        "assignment_publish": _("发布工作任务"),
+        "assignment_change_due": _("调整任务截止时间"),
+        "assignment_close": _("结束工作任务"),
+        "answer_submit": _("报送工作任务"),
+        "answer_accept": _("通过任务报送"),
+        "answer_return": _("退回任务报送"),
+        # --- end assignments ---
     }
     audit_fields = {"rectification": (_("整改事项"), None)}
