@@ -20,7 +20,7 @@ from .tours import zone_sites
 # The notice of criticism goes to a site the evaluations demo puts in its second batch (its picks are
 # deterministic), so that batch's results carry the deduction; if the registry differs, any other site of
 # another district than the demo leader's.
-NOTICE_SITE_NAMES = ["南溪县城关镇东街社区党建示范点"]
+NOTICE_SITE_NAMES = ["光明村党建示范点"]
 
 
 def _in(region: Region | None):

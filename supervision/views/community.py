@@ -320,6 +320,7 @@ def notice_revoke(request, pk):
         "supervision/notice_revoke.html",
         {
             "notice": notice,
+            "target": notice.site or notice.organization,
             "form": form,
             "breadcrumbs": [
                 (_("通报批评"), reverse("supervision:notices")),
