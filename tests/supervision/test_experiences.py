@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the `places` fixture is imported from community_fixtures)
 """典型经验: submission (district from the submitter or the sites, sites within scope), select → promote, decline
 with a note, notifications, the per-district tracker and the pages by role."""
 
@@ -17,6 +18,7 @@ from tests.supervision.community_fixtures import places  # noqa: F401
 from tests.utils import queries_for
 
 pytestmark = pytest.mark.django_db
+
 
 def _submit(by, sites, **extra):
     return experiences.experience_submit(by=by, title="经验", summary="做法", sites=sites, **extra)
@@ -210,7 +212,7 @@ def test_list_and_detail_query_counts_constant(client, cast, city, places):
     first = _submit(cast.staff, [places.site_a])
     list_one = queries_for(client, reverse("supervision:experiences"))
     detail_one = queries_for(client, first.get_absolute_url())
-    for index in range(19):
+    for _index in range(19):
         site = SiteFactory(organization__region=city.town_b)
         _submit(cast.staff, [site, places.site_b])
     assert queries_for(client, reverse("supervision:experiences")) == list_one

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the `places` fixture is imported from community_fixtures)
 """通报批评: recorded by staff only, against exactly one of an organization or a site within scope, not dated in
 the future; revoked with a reason, never deleted; the sites' people told; who sees which notice; the site page."""
 

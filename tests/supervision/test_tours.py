@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the `places` fixture is imported from community_fixtures)
 """观摩活动: staff organize a tour along ordered sites (or a belt's route), the stop sites' people are told, the tour
 shows on each stop's page, feedback afterwards; who sees what."""
 
@@ -148,7 +149,7 @@ def test_list_and_detail_query_counts_constant(client, cast, city, places):
     tours.tour_feedback_record(tour=first, by=cast.staff, author_name="王", content="好", site=places.site_a)
     list_one = queries_for(client, reverse("supervision:tours"))
     detail_one = queries_for(client, first.get_absolute_url())
-    for index in range(19):
+    for _index in range(19):
         site = SiteFactory(organization__region=city.town_b)
         tour = _tour(cast.staff, [site, places.site_b])
         tours.tour_feedback_record(tour=tour, by=cast.staff, author_name="王", content="好", site=site)
