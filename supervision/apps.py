@@ -71,3 +71,4 @@ SupervisionConfig.audit_actions = {
     "pairing_record": _("录入结对共建"),
     "pairing_activity": _("录入结对活动"),
 }
+SupervisionConfig.audit_fields = {**SupervisionConfig.audit_fields, "stops": (_("观摩点位"), None)}

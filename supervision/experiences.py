@@ -96,7 +96,7 @@ def experience_submit(*, by, title: str, summary: str, sites, checked_files=(), 
         actor=by,
         action="experience_submit",
         target=experience,
-        changes={"sites": [s.name for s in sites], "district": str(experience.district)},
+        changes={"sites": [None, "、".join(s.name for s in sites)], "district": [None, str(experience.district)]},
     )
     return experience
 

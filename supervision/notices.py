@@ -94,11 +94,16 @@ def notice_record(
     notice.save()
     attach(owner=notice, checked=list(checked_files), by=by)
     target = str(site or organization)
+    target_field = "site" if site is not None else "organization"
     audit_record(
         actor=by,
         action="notice_record",
         target=notice,
-        changes={"target": target, "issued_on": str(issued_on), "number": notice.number},
+        changes={
+            target_field: [None, target],
+            "issued_on": [None, str(issued_on)],
+            "number": [None, notice.number],
+        },
         reason=notice.reason,
     )
     _tell(
@@ -125,7 +130,13 @@ def notice_revoke(*, notice: Notice, by, reason: str) -> Notice:
     notice.revoke_reason = reason.strip()
     notice.full_clean()
     notice.save()
-    audit_record(actor=by, action="notice_revoke", target=notice, changes={"revoked": [False, True]}, reason=reason)
+    audit_record(
+        actor=by,
+        action="notice_revoke",
+        target=notice,
+        changes={"revoked_at": [None, f"{notice.revoked_at:%Y-%m-%d %H:%M}"]},
+        reason=reason,
+    )
     _tell(
         notice,
         by=by,

@@ -98,7 +98,7 @@ def tour_create(*, by, title: str, held_on, participants: str, description: str 
         actor=by,
         action="tour_create",
         target=tour,
-        changes={"held_on": str(held_on), "stops": [s.name for s in sites]},
+        changes={"held_on": [None, str(held_on)], "stops": [None, "、".join(s.name for s in sites)]},
     )
     _tell_stops(tour, by=by, site_ids=[s.pk for s in sites])
     return tour
@@ -111,7 +111,8 @@ def tour_update(*, tour: StudyTour, by, title: str, held_on, participants: str, 
         raise PermissionDenied
     sites = _check_sites(by, sites)
     tour = StudyTour.objects.select_for_update().get(pk=tour.pk)
-    before_sites = list(tour.stops.order_by("order", "id").values_list("site_id", flat=True))
+    before = list(tour.stops.order_by("order", "id").values_list("site_id", "site__name"))
+    before_sites = [pk for pk, _name in before]
     before_date = tour.held_on
     tour.title, tour.held_on = title.strip(), held_on
     tour.participants, tour.description = participants.strip(), description.strip()
@@ -123,7 +124,10 @@ def tour_update(*, tour: StudyTour, by, title: str, held_on, participants: str, 
         actor=by,
         action="tour_update",
         target=tour,
-        changes={"held_on": [str(before_date), str(held_on)], "stops": [before_sites, after]},
+        changes={
+            "held_on": [str(before_date), str(held_on)],
+            "stops": ["、".join(name for _pk, name in before), "、".join(s.name for s in sites)],
+        },
     )
     told = after if before_date != held_on else [pk for pk in after if pk not in before_sites]
     if told:
@@ -147,7 +151,10 @@ def tour_feedback_record(*, tour: StudyTour, by, author_name: str, content: str,
         actor=by,
         action="tour_feedback",
         target=tour,
-        changes={"author": feedback.author_name, "site": str(site or "")},
+        changes={
+            "tourfeedback.author_name": [None, feedback.author_name],
+            "tourfeedback.site": [None, str(site or "")],
+        },
     )
     return feedback
 
@@ -201,7 +208,11 @@ def pairing_record(
         actor=by,
         action="pairing_record",
         target=pairing,
-        changes={"site": site.name, "partner": partner_name, "started_on": str(started_on)},
+        changes={
+            "site": [None, site.name],
+            "partner_name": [None, partner_name],
+            "started_on": [None, str(started_on)],
+        },
     )
     return pairing
 
@@ -223,7 +234,7 @@ def pairing_activity_record(*, pairing: Pairing, by, held_on, title: str, descri
         actor=by,
         action="pairing_activity",
         target=pairing,
-        changes={"held_on": str(held_on), "title": activity.title},
+        changes={"pairingactivity.held_on": [None, str(held_on)], "pairingactivity.title": [None, activity.title]},
     )
     return activity
 
