@@ -74,3 +74,43 @@ class SupervisionConfig(AppConfig):
         # --- end assignments ---
     }
     audit_fields = {"rectification": (_("整改事项"), None)}
+
+
+# ---- community (experiences, notices, study tours, pairings) ------------------------------------------------
+def _sees_experiences(user) -> bool:
+    from accounts.roles import Role
+
+    from .permissions import may_manage_supervision
+
+    return may_manage_supervision(user) or user.has_role(Role.DISTRICT)
+
+
+def _manages_supervision(user) -> bool:
+    from .permissions import may_manage_supervision
+
+    return may_manage_supervision(user)
+
+
+SupervisionConfig.navigation = [
+    *SupervisionConfig.navigation,
+    NavItem(_("典型经验"), "supervision:experiences", "bi-lightbulb", order=52, when=_sees_experiences, group="manage"),
+    NavItem(_("通报批评"), "supervision:notices", "bi-megaphone", order=53, when=_manages_supervision, group="manage"),
+    NavItem(
+        _("观摩活动"), "supervision:tours", "bi-signpost-split", order=54, when=_manages_supervision, group="manage"
+    ),
+]
+SupervisionConfig.audit_actions = {
+    **SupervisionConfig.audit_actions,
+    "experience_submit": _("报送典型经验"),
+    "experience_select": _("典型经验入选"),
+    "experience_promote": _("推广典型经验"),
+    "experience_decline": _("典型经验未入选"),
+    "notice_record": _("录入通报批评"),
+    "notice_revoke": _("撤销通报批评"),
+    "tour_create": _("组织观摩活动"),
+    "tour_update": _("修改观摩活动"),
+    "tour_feedback": _("录入观摩反馈"),
+    "pairing_record": _("录入结对共建"),
+    "pairing_activity": _("录入结对活动"),
+}
+SupervisionConfig.audit_fields = {**SupervisionConfig.audit_fields, "stops": (_("观摩点位"), None)}
