@@ -15,7 +15,12 @@ from supervision.choices import RectificationStatus
 from supervision.models import Attachment, Rectification
 from tests.archives.samples import pdf_bytes
 from tests.factories import RoundFactory
-from tests.supervision.test_visits import _count, item, photo, record, world  # noqa: F401 (fixture)
+from tests.supervision.test_visits import _count, build_world, item, photo, record
+
+
+@pytest.fixture
+def world(cast, city):
+    return build_world(cast, city)
 
 
 @pytest.fixture
@@ -117,7 +122,9 @@ def test_rectification_close_still_closes_open_or_reported_items(raised, cast):
 
 def test_overdue_items_are_marked_red_and_filtered(client, world, cast):
     past = timezone.localdate() - datetime.timedelta(days=30)
-    visit = record(world.site_a, cast.instructor, visited_on=past, items=[item("逾期事项", days=-5), item("未到期", days=60)])
+    visit = record(
+        world.site_a, cast.instructor, visited_on=past, items=[item("逾期事项", days=-5), item("未到期", days=60)]
+    )
     late, not_yet = visit.rectifications.order_by("id")
     client.force_login(cast.instructor)
     response = client.get(reverse("supervision:rectifications"))
@@ -187,7 +194,9 @@ def test_rectification_pages_query_counts_do_not_grow(client, world, cast, role)
     one_list = _count(client, reverse("supervision:rectifications"))
     one_detail = _count(client, first.get_absolute_url())
     past = timezone.localdate() - datetime.timedelta(days=30)
-    visit = record(world.site_a, cast.instructor, visited_on=past, items=[item(f"事项{n}", days=n - 5) for n in range(19)])
+    visit = record(
+        world.site_a, cast.instructor, visited_on=past, items=[item(f"事项{n}", days=n - 5) for n in range(19)]
+    )
     last = visit.rectifications.order_by("id").last()
     services.rectification_report(rectification=last, by=cast.leader, note="好了", files=[photo(), photo()])
     assert Rectification.objects.count() == 20

@@ -35,6 +35,10 @@ class World:
 
 @pytest.fixture
 def world(cast, city) -> World:
+    return build_world(cast, city)
+
+
+def build_world(cast, city) -> World:
     site_a = SiteFactory(organization=city.org_a, name="甲村示范点")
     site_b = SiteFactory(organization=city.org_b, name="乙镇示范点")
     CreationGroupMember.objects.create(site=site_a, name="甲负责人", user=cast.leader)
@@ -67,7 +71,9 @@ def item(title="更换标牌", days=10, responsible="王五"):
 
 
 def test_instructor_records_a_visit_with_items_and_photos(world, cast):
-    visit = record(world.site_a, cast.instructor, items=[item(), item("完善台账", 20)], photos=[photo(), photo("b.png")])
+    visit = record(
+        world.site_a, cast.instructor, items=[item(), item("完善台账", 20)], photos=[photo(), photo("b.png")]
+    )
     assert visit.recorded_by == cast.instructor
     rectifications = list(visit.rectifications.order_by("id"))
     assert [r.title for r in rectifications] == ["更换标牌", "完善台账"]
@@ -234,7 +240,12 @@ def test_site_picker_offers_only_sites_the_user_may_visit(client, world, cast):
 
 
 def test_site_page_shows_visits_and_items(client, world, cast):
-    record(world.site_a, cast.instructor, items=[item("逾期的事", days=-1)], visited_on=timezone.localdate() - datetime.timedelta(days=5))
+    record(
+        world.site_a,
+        cast.instructor,
+        items=[item("逾期的事", days=-1)],
+        visited_on=timezone.localdate() - datetime.timedelta(days=5),
+    )
     client.force_login(cast.leader)
     response = client.get(world.site_a.get_absolute_url())
     content = response.content.decode()
