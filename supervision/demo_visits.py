@@ -102,7 +102,7 @@ def seed(options, stdout):
             services.rectification_accept(rectification=done, by=district)
     others = list(Site.objects.filter(instructors=instructor).exclude(pk=getattr(own, "pk", None))[:4])
     for n, site in enumerate(others):
-        items = visit(site, instructor, 10 + 12 * n, [(4, 20 + 5 * n), (n % 4, 40)], photos=n % 2)
+        items = visit(site, instructor, 10 + 12 * n, [(4, 30 + 12 * n), (n % 4, 60)], photos=n % 2)
         if n == 0 and staff is not None:
             services.rectification_close(rectification=items[0], by=staff, note="现场核实已整改到位。")
     if district is not None and district.region_id:

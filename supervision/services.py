@@ -19,6 +19,10 @@ def rectifications_create(*, site, by, items: list[dict], origin=None, due_on: d
     """Create a site's rectification items; each of `items` is {"title", "detail"?, "item"?, "due_on"?,
     "responsible"?}. `origin` is what raised them (a round, a visit); a visit's items also point at it (`visit`)."""
     origin_type = ContentType.objects.get_for_model(origin) if origin is not None else None
+    if isinstance(origin, GuidanceVisit):
+        origin_label = _("%(date)s 指导") % {"date": f"{origin.visited_on:%Y-%m-%d}"}
+    else:
+        origin_label = str(origin)[:200] if origin is not None else ""
     created = []
     for each in items:
         rectification = Rectification(
@@ -29,7 +33,7 @@ def rectifications_create(*, site, by, items: list[dict], origin=None, due_on: d
             due_on=each.get("due_on", due_on),
             origin_type=origin_type,
             origin_id=origin.pk if origin is not None else None,
-            origin_label=str(origin)[:200] if origin is not None else "",
+            origin_label=origin_label,
             created_by=by,
             visit=origin if isinstance(origin, GuidanceVisit) else None,
             responsible=(each.get("responsible") or "")[:50],
