@@ -17,3 +17,19 @@ class RectificationAdmin(ScopedAdminMixin, NoDeleteAdminMixin, ReadOnlyAdminMixi
     search_fields = ["site__name", "title"]
     list_select_related = ["site"]
     exclude = ["origin_type", "origin_id"]
+
+
+# --- guidance visits (visits) ---
+from .models import GuidanceVisit  # noqa: E402
+
+
+@admin.register(GuidanceVisit)
+class GuidanceVisitAdmin(ScopedAdminMixin, NoDeleteAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Visits are recorded on their pages (supervision.visits), which validate photos and raise the items."""
+
+    scope = ("site", sites_visible_to)
+    list_display = ["visited_on", "site", "participants", "recorded_by", "created_at"]
+    list_filter = ["visited_on"]
+    search_fields = ["site__name", "participants", "findings"]
+    list_select_related = ["site", "recorded_by"]
+    date_hierarchy = "visited_on"

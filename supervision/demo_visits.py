@@ -52,8 +52,13 @@ def seed(options, stdout):
     today = timezone.localdate()
     rng = random.Random(11)  # noqa: S311 (demo data, not secrets)
     own = Site.objects.filter(group_members__user=leader).order_by("id").first() if leader else None
-    if own is not None:
-        own.instructors.add(instructor)  # the demo instructor guides the demo leader's site (journeys use it)
+    if own is not None and not own.instructors.filter(pk=instructor.pk).exists():
+        # The demo instructor guides the demo leader's site (the journey a person tries: record, report, accept),
+        # in place of another of their sites, so they still guide as many.
+        other = Site.objects.filter(instructors=instructor).order_by("-id").first()
+        if other is not None:
+            other.instructors.remove(instructor)
+        own.instructors.add(instructor)
     count = 0
 
     def visit(site, by, days_ago, picks, photos=0):
