@@ -139,13 +139,15 @@ def round_publish(*, round: Round, by, reason: str = "", sync_supervision: bool 
         raise ValidationError(_("只有工作人员可以发布公示"))
     round_ = Round.objects.select_for_update().get(pk=round.pk)
     republish = round_.status == RoundStatus.PUBLISHED
+    if sync_supervision and round_.status in (RoundStatus.SCORED, RoundStatus.PUBLISHED):
+        # Before the checks: a supervision fact that changed since is a change worth republishing. Refused
+        # publications roll it back with the rest (one transaction).
+        round_sync_supervision(round_, by=by)
     problems = publish_problems(round_)
     if problems:
         raise ValidationError(problems)
     if republish and not reason.strip():
         raise ValidationError(_("重新公示须说明原因（更正了哪些结果、依据什么）"))
-    if sync_supervision:
-        round_sync_supervision(round_, by=by)
     previous = current_publication(round_)
     starts_on, ends_on = period_of(round_, timezone.localdate())
     publication = Publication(
