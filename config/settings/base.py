@@ -272,6 +272,11 @@ CELERY_BEAT_SCHEDULE = {
     "purge-import-previews": {"task": "core.tasks.purge_import_previews", "schedule": crontab(minute=20)},
     # The reminder ladder: whatever is due goes out, exactly once (supervision.reminders).
     "send-reminders": {"task": "supervision.tasks.send_reminders", "schedule": 300.0},
+    # Automatic deduction and bonus lines of rounds in scoring from supervision records (evaluations.supervision_lines).
+    "sync-supervision-lines": {
+        "task": "evaluations.tasks.sync_supervision_lines",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 
 # --- Archives -------------------------------------------------------------------------------------
