@@ -1,0 +1,428 @@
+"""Reads of the supervision board (督办看板): who is behind on which task, each site's open obligations, and each
+district's share of answers on time.
+
+Everything starts from the user's scope (selectors.targets_visible_to / rectifications_visible_to, both built on
+sites.selectors.sites_visible_to) and the board's filter (filters.BoardFilter), so the page and its workbook show
+the same rows. Counts are conditional aggregates in SQL: the overdue status and the traffic light are never
+stored (rules.answer_status, rules.light), so they are computed here from the due time against `now`, with the
+same boundaries as the rules — the due second itself is not yet overdue, yellow is "due on one of the next
+three local days"."""
+
+import datetime
+import heapq
+from dataclasses import dataclass, field
+
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.expressions import Window
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from accounts.roles import Role
+from sites.models import Site
+from sites.selectors import sites_visible_to, target_districts
+
+from . import rules
+from .choices import OWING, AnswerStatus, AssignmentStatus, Light, RectificationStatus
+from .models import Assignment, AssignmentSite, Rectification
+from .permissions import may_manage_supervision
+
+# Rectification items still to be put right (reported ones wait for the recorder's acceptance).
+OPEN_RECTIFICATION = (RectificationStatus.OPEN, RectificationStatus.SUBMITTED)
+# How many sites behind each task lists on the board (the rest are a click away, filtered by that task).
+BEHIND_SHOWN = 10
+
+
+def may_see_board(user) -> bool:
+    """City staff see the whole city, district users their region, instructors their sites (the menu's rule,
+    apps._sees_board). Leaders, scorers, team leaders and viewers have their own pages."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return may_manage_supervision(user) or user.has_role(Role.DISTRICT, Role.INSTRUCTOR)
+
+
+def link(name: str, pk) -> str:
+    """The URL of a page another part of supervision provides, or "" while that page does not exist."""
+    try:
+        return reverse(f"supervision:{name}", args=[pk])
+    except NoReverseMatch:
+        return ""
+
+
+@dataclass(frozen=True)
+class Moment:
+    """The instant the board is computed for, and the boundaries of its traffic light."""
+
+    now: datetime.datetime
+    tz: datetime.tzinfo
+    today: datetime.date
+    yellow_until: datetime.datetime  # due before this local midnight (within YELLOW_DAYS days) and owed: yellow
+    yellow_until_day: datetime.date  # rectifications: due on or before this day and open: yellow
+
+    @classmethod
+    def at(cls, now: datetime.datetime | None = None) -> "Moment":
+        now = now or timezone.now()
+        tz = timezone.get_current_timezone()
+        today = rules.local_day(now, tz)
+        last_yellow = today + datetime.timedelta(days=rules.YELLOW_DAYS)
+        until = datetime.datetime.combine(last_yellow + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+        return cls(now=now, tz=tz, today=today, yellow_until=until, yellow_until_day=last_yellow)
+
+
+# --- conditions (on AssignmentSite, or on Rectification), matching rules.answer_status and rules.light ---------
+
+
+def target_status_q(status: str, moment: Moment, prefix: str = "") -> Q:
+    """The targets whose board status (rules.answer_status) is `status`."""
+    due = f"{prefix}assignment__due_at"
+    if status == AnswerStatus.OVERDUE:
+        return Q(**{f"{prefix}status__in": OWING, f"{due}__lt": moment.now})
+    if status in OWING:
+        return Q(**{f"{prefix}status": status, f"{due}__gte": moment.now})
+    return Q(**{f"{prefix}status": status})
+
+
+def target_light_q(light: str, moment: Moment, prefix: str = "") -> Q:
+    """The targets whose traffic light (rules.light) is `light`."""
+    due = f"{prefix}assignment__due_at"
+    owing = Q(**{f"{prefix}status__in": OWING})
+    if light == Light.RED:
+        return owing & Q(**{f"{due}__lt": moment.now})
+    if light == Light.YELLOW:
+        return owing & Q(**{f"{due}__gte": moment.now, f"{due}__lt": moment.yellow_until})
+    return ~owing | Q(**{f"{due}__gte": moment.yellow_until})
+
+
+def rectification_light_q(light: str, moment: Moment, prefix: str = "") -> Q:
+    """Open items by deadline: red past it (rules.rectification_overdue), yellow within three days."""
+    due = f"{prefix}due_on"
+    still_open = Q(**{f"{prefix}status__in": OPEN_RECTIFICATION})
+    if light == Light.RED:
+        return still_open & Q(**{f"{due}__lt": moment.today})
+    if light == Light.YELLOW:
+        return still_open & Q(**{f"{due}__gte": moment.today, f"{due}__lte": moment.yellow_until_day})
+    return still_open & (Q(**{f"{due}__isnull": True}) | Q(**{f"{due}__gt": moment.yellow_until_day}))
+
+
+def rectification_light(item, moment: Moment) -> str:
+    if rules.rectification_overdue(status=item.status, due_on=item.due_on, today=moment.today):
+        return Light.RED
+    if item.due_on is not None and item.due_on <= moment.yellow_until_day:
+        return Light.YELLOW
+    return Light.GREEN
+
+
+# --- the base querysets ------------------------------------------------------------------------------------
+
+
+def board_targets(user) -> QuerySet[AssignmentSite]:
+    """Every site's standing on every published (or closed) task the user may see."""
+    from .selectors import targets_visible_to
+
+    return targets_visible_to(user)
+
+
+def board_rectifications(user) -> QuerySet[Rectification]:
+    from .selectors import rectifications_visible_to
+
+    return rectifications_visible_to(user).filter(status__in=OPEN_RECTIFICATION)
+
+
+# --- per assignment ----------------------------------------------------------------------------------------
+
+
+def status_counts(moment: Moment) -> dict:
+    """Aggregates over AssignmentSite: one count per board status (they partition the targets), and the total."""
+    counts = {
+        status: Count("pk", filter=target_status_q(status, moment))
+        for status in (
+            AnswerStatus.PENDING,
+            AnswerStatus.SUBMITTED,
+            AnswerStatus.RETURNED,
+            AnswerStatus.ACCEPTED,
+            AnswerStatus.OVERDUE,
+        )
+    }
+    counts["yellow"] = Count("pk", filter=target_light_q(Light.YELLOW, moment))
+    counts["total"] = Count("pk")
+    return counts
+
+
+def assignment_rows(targets: QuerySet[AssignmentSite], moment: Moment) -> QuerySet:
+    """One row per task among `targets` (already scoped and filtered): its id and counts by status, open tasks
+    first, then by due time (the longest overdue first)."""
+    return (
+        targets.order_by()
+        .values("assignment_id")
+        .annotate(
+            **status_counts(moment),
+            open=Case(When(assignment__status=AssignmentStatus.PUBLISHED, then=Value(0)), default=Value(1)),
+            due_at=F("assignment__due_at"),
+        )
+        .order_by("open", "due_at", "assignment_id")
+    )
+
+
+@dataclass
+class TaskRow:
+    assignment: Assignment
+    counts: dict
+    behind: list = field(default_factory=list)  # BehindSite, at most BEHIND_SHOWN
+    url: str = ""
+
+    @property
+    def total(self) -> int:
+        return self.counts["total"]
+
+    @property
+    def owing(self) -> int:
+        return self.counts["pending"] + self.counts["returned"] + self.counts["overdue"]
+
+    @property
+    def done(self) -> int:
+        return self.counts["submitted"] + self.counts["accepted"]
+
+    @property
+    def done_percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def more_behind(self) -> int:
+        return max(0, self.owing - len(self.behind))
+
+
+@dataclass
+class Obligation:
+    """One thing a site owes: a task's answer or a rectification item, with its light and days to/past due."""
+
+    kind: str  # "task" or "rectification"
+    title: str
+    status: str  # the board status (overdue computed)
+    status_label: str
+    light: str
+    due: object  # datetime (task) or date (rectification) or None
+    days: int | None  # to the due day (negative: past it)
+    url: str
+    site: Site
+    pk: int
+
+    @property
+    def days_past(self) -> int | None:
+        return -self.days if self.days is not None else None
+
+
+def target_obligation(target: AssignmentSite, moment: Moment) -> Obligation:
+    due_at = target.assignment.due_at
+    status = rules.answer_status(target.status, due_at, moment.now)
+    return Obligation(
+        kind="task",
+        title=target.assignment.title,
+        status=status,
+        status_label=str(AnswerStatus(status).label),
+        light=rules.light(target.status, due_at, moment.now, moment.tz),
+        due=due_at,
+        days=rules.days_to_due(due_at, moment.now, moment.tz),
+        url=link("target_detail", target.pk),
+        site=target.site,
+        pk=target.pk,
+    )
+
+
+def rectification_obligation(item: Rectification, moment: Moment) -> Obligation:
+    overdue = rules.rectification_overdue(status=item.status, due_on=item.due_on, today=moment.today)
+    return Obligation(
+        kind="rectification",
+        title=item.title,
+        status="overdue" if overdue else item.status,
+        status_label=str(AnswerStatus.OVERDUE.label) if overdue else str(RectificationStatus(item.status).label),
+        light=rectification_light(item, moment),
+        due=item.due_on,
+        days=(item.due_on - moment.today).days if item.due_on else None,
+        url=link("rectification_detail", item.pk),
+        site=item.site,
+        pk=item.pk,
+    )
+
+
+def behind_sites(targets: QuerySet[AssignmentSite], assignment_ids, moment: Moment) -> dict[int, list[Obligation]]:
+    """Up to BEHIND_SHOWN owing sites per task (longest overdue… well: all share the task's due time, so by
+    site name), for the tasks on the page, in one query (a window function numbers each task's rows)."""
+    rows = (
+        targets.filter(assignment_id__in=assignment_ids, status__in=OWING)
+        .select_related("assignment", "site", "site__region")
+        .annotate(
+            rank=Window(RowNumber(), partition_by=[F("assignment_id")], order_by=[F("site__name").asc(), F("pk").asc()])
+        )
+        .filter(rank__lte=BEHIND_SHOWN)
+        .order_by("assignment_id", "rank")
+    )
+    found: dict[int, list[Obligation]] = {}
+    for target in rows:
+        found.setdefault(target.assignment_id, []).append(target_obligation(target, moment))
+    return found
+
+
+def task_rows(rows_page, targets: QuerySet[AssignmentSite], moment: Moment) -> list[TaskRow]:
+    """The TaskRows of one page of assignment_rows (two queries: the tasks, and their sites behind)."""
+    ids = [row["assignment_id"] for row in rows_page]
+    assignments = Assignment.objects.in_bulk(ids)
+    behind = behind_sites(targets, ids, moment)
+    result = []
+    for row in rows_page:
+        counts = {
+            key: row[key] for key in ("pending", "submitted", "returned", "accepted", "overdue", "yellow", "total")
+        }
+        assignment = assignments[row["assignment_id"]]
+        result.append(
+            TaskRow(
+                assignment=assignment,
+                counts=counts,
+                behind=behind.get(assignment.pk, []),
+                url=link("assignment_detail", assignment.pk),
+            )
+        )
+    return result
+
+
+# --- per site ----------------------------------------------------------------------------------------------
+
+
+def _count_subquery(queryset, condition: Q) -> Coalesce:
+    counted = (
+        queryset.filter(condition, site=OuterRef("pk")).order_by().values("site").annotate(n=Count("pk")).values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def sites_with_obligations(
+    user, targets: QuerySet[AssignmentSite], rectifications: QuerySet[Rectification], moment: Moment
+) -> QuerySet[Site]:
+    """The sites that owe something among `targets` (owing answers) or `rectifications` (open items), most red
+    first, then most yellow, then most obligations."""
+    owing = targets.filter(status__in=OWING)
+    red = _count_subquery(owing, target_light_q(Light.RED, moment)) + _count_subquery(
+        rectifications, rectification_light_q(Light.RED, moment)
+    )
+    yellow = _count_subquery(owing, target_light_q(Light.YELLOW, moment)) + _count_subquery(
+        rectifications, rectification_light_q(Light.YELLOW, moment)
+    )
+    total = _count_subquery(owing, Q()) + _count_subquery(rectifications, Q())
+    return (
+        sites_visible_to(user)
+        .filter(Q(Exists(owing.filter(site=OuterRef("pk")))) | Q(Exists(rectifications.filter(site=OuterRef("pk")))))
+        .select_related("region")
+        .annotate(red=red, yellow=yellow, obligations=total)
+        .order_by("-red", "-yellow", "-obligations", "name", "pk")
+    )
+
+
+@dataclass
+class SiteRow:
+    site: Site
+    obligations: list[Obligation]
+
+    @property
+    def red(self) -> int:
+        return sum(1 for each in self.obligations if each.light == Light.RED)
+
+    @property
+    def yellow(self) -> int:
+        return sum(1 for each in self.obligations if each.light == Light.YELLOW)
+
+
+def _obligation_order(each: Obligation):
+    order = {Light.RED: 0, Light.YELLOW: 1, Light.GREEN: 2}[each.light]
+    return (order, each.days if each.days is not None else 10**6, each.title)
+
+
+def site_rows(
+    sites, targets: QuerySet[AssignmentSite], rectifications: QuerySet[Rectification], moment: Moment
+) -> list[SiteRow]:
+    """Each site's obligations (two queries for the page: its owing answers, its open items)."""
+    sites = list(sites)
+    ids = [site.pk for site in sites]
+    by_site: dict[int, list[Obligation]] = {pk: [] for pk in ids}
+    owing = targets.filter(site_id__in=ids, status__in=OWING).select_related("assignment", "site")
+    for target in owing:
+        by_site[target.site_id].append(target_obligation(target, moment))
+    for item in rectifications.filter(site_id__in=ids).select_related("site"):
+        by_site[item.site_id].append(rectification_obligation(item, moment))
+    return [SiteRow(site=site, obligations=sorted(by_site[site.pk], key=_obligation_order)) for site in sites]
+
+
+def obligations(targets: QuerySet[AssignmentSite], rectifications: QuerySet[Rectification], moment: Moment):
+    """Every obligation of every site (the workbook's sheet), site by site: a generator, memory stays flat."""
+    owing = (
+        targets.filter(status__in=OWING)
+        .select_related("assignment", "site", "site__region")
+        .order_by("site__name", "site_id", "assignment__due_at", "pk")
+    )
+    items = rectifications.select_related("site", "site__region").order_by("site__name", "site_id", "due_on", "pk")
+    yield from heapq.merge(
+        (target_obligation(target, moment) for target in owing.iterator(chunk_size=2000)),
+        (rectification_obligation(item, moment) for item in items.iterator(chunk_size=2000)),
+        key=lambda each: (each.site.name, each.site.pk),
+    )
+
+
+# --- per district ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class DistrictRow:
+    district: object
+    due: int  # targets whose due time has passed
+    on_time: int  # of those, answered by the due time
+    overdue_tasks: int  # owing past the due time
+    overdue_rectifications: int
+    open_rectifications: int
+
+    @property
+    def on_time_percent(self) -> int | None:
+        return round(100 * self.on_time / self.due) if self.due else None
+
+
+def district_rows(
+    user, targets: QuerySet[AssignmentSite], rectifications: QuerySet[Rectification], moment: Moment
+) -> list[DistrictRow]:
+    """Per district-level region (sites.selectors.target_districts): of the targets whose due time has passed,
+    how many answered on time (first answer not late), and how many tasks and rectification items are overdue
+    now. Three queries, whatever the number of sites: the districts, one conditional aggregate per table."""
+    districts = list(target_districts())
+    if not districts:
+        return []
+    past_due = Q(assignment__due_at__lt=moment.now)
+    on_time = past_due & Q(first_submitted_at__isnull=False, late=False)
+    overdue = target_light_q(Light.RED, moment)
+    target_aggregates, item_aggregates = {}, {}
+    for district in districts:
+        inside = Q(site__region__path__startswith=district.path)
+        target_aggregates[f"due_{district.pk}"] = Count("pk", filter=inside & past_due)
+        target_aggregates[f"ontime_{district.pk}"] = Count("pk", filter=inside & on_time)
+        target_aggregates[f"overdue_{district.pk}"] = Count("pk", filter=inside & overdue)
+        item_aggregates[f"open_{district.pk}"] = Count("pk", filter=inside)
+        item_aggregates[f"overdue_{district.pk}"] = Count(
+            "pk", filter=inside & rectification_light_q(Light.RED, moment)
+        )
+    tasks = targets.order_by().aggregate(**target_aggregates)
+    items = rectifications.order_by().aggregate(**item_aggregates)
+    rows = [
+        DistrictRow(
+            district=district,
+            due=tasks[f"due_{district.pk}"],
+            on_time=tasks[f"ontime_{district.pk}"],
+            overdue_tasks=tasks[f"overdue_{district.pk}"],
+            overdue_rectifications=items[f"overdue_{district.pk}"],
+            open_rectifications=items[f"open_{district.pk}"],
+        )
+        for district in districts
+    ]
+    if may_manage_supervision(user):
+        return rows
+    # Others see the districts they work in or have figures in, not a list of zeros for the rest of the city.
+    own = user.region.path if getattr(user, "region_id", None) else None
+    return [
+        row
+        for row in rows
+        if row.due or row.overdue_tasks or row.open_rectifications or (own and own.startswith(row.district.path))
+    ]
