@@ -69,7 +69,7 @@ def board(request):
 @login_required
 def board_export(request):
     """The board as a workbook, with the same filter as the page."""
-    filterset, targets, rectifications, moment = _filtered(request)
+    _filterset, targets, rectifications, moment = _filtered(request)
     return exports.board_response(user=request.user, targets=targets, rectifications=rectifications, moment=moment)
 
 

@@ -217,7 +217,7 @@ def test_district_share_on_time_and_overdue_counts(mix, cast, city):
 
 
 def test_filters_narrow_tasks_and_items_alike(mix, cast, city):
-    site_a1, site_a2, site_b, site_c = mix["sites"]
+    site_a1, _site_a2, site_b, _site_c = mix["sites"]
     targets, items, _moment = _board(cast.staff, data={"region": city.district_b.pk})
     assert set(targets.values_list("site", flat=True)) == {site_b.pk}
     assert set(items.values_list("site", flat=True)) == {site_b.pk}
