@@ -9,6 +9,7 @@ same boundaries as the rules — the due second itself is not yet overdue, yello
 three local days"."""
 
 import datetime
+import functools
 import heapq
 from dataclasses import dataclass, field
 
@@ -43,10 +44,19 @@ def may_see_board(user) -> bool:
 
 def link(name: str, pk) -> str:
     """The URL of a page another part of supervision provides, or "" while that page does not exist."""
-    try:
-        return reverse(f"supervision:{name}", args=[pk])
-    except NoReverseMatch:
+    if not _page_exists(name):
         return ""
+    return reverse(f"supervision:{name}", args=[pk])
+
+
+@functools.cache
+def _page_exists(name: str) -> bool:
+    # Asked once per process: a failing reverse() is slow (it tries every pattern), and the URLs do not change.
+    try:
+        reverse(f"supervision:{name}", args=[1])
+    except NoReverseMatch:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -387,33 +397,55 @@ def district_rows(
 ) -> list[DistrictRow]:
     """Per district-level region (sites.selectors.target_districts): of the targets whose due time has passed,
     how many answered on time (first answer not late), and how many tasks and rectification items are overdue
-    now. Three queries, whatever the number of sites: the districts, one conditional aggregate per table."""
+    now. Three queries, whatever the number of sites: the districts, one aggregate per table by region."""
     districts = list(target_districts())
     if not districts:
         return []
     past_due = Q(assignment__due_at__lt=moment.now)
-    on_time = past_due & Q(first_submitted_at__isnull=False, late=False)
-    overdue = target_light_q(Light.RED, moment)
-    target_aggregates, item_aggregates = {}, {}
-    for district in districts:
-        inside = Q(site__region__path__startswith=district.path)
-        target_aggregates[f"due_{district.pk}"] = Count("pk", filter=inside & past_due)
-        target_aggregates[f"ontime_{district.pk}"] = Count("pk", filter=inside & on_time)
-        target_aggregates[f"overdue_{district.pk}"] = Count("pk", filter=inside & overdue)
-        item_aggregates[f"open_{district.pk}"] = Count("pk", filter=inside)
-        item_aggregates[f"overdue_{district.pk}"] = Count(
-            "pk", filter=inside & rectification_light_q(Light.RED, moment)
+    # Grouped by the sites' regions, then added up per district here: one GROUP BY is far cheaper than a
+    # filtered count per district and measure (a LIKE on the path for each).
+    tasks = (
+        targets.order_by()
+        .values("site__region__path")
+        .annotate(
+            due=Count("pk", filter=past_due),
+            on_time=Count("pk", filter=past_due & Q(first_submitted_at__isnull=False, late=False)),
+            overdue=Count("pk", filter=target_light_q(Light.RED, moment)),
         )
-    tasks = targets.order_by().aggregate(**target_aggregates)
-    items = rectifications.order_by().aggregate(**item_aggregates)
+    )
+    items = (
+        rectifications.order_by()
+        .values("site__region__path")
+        .annotate(open=Count("pk"), overdue=Count("pk", filter=rectification_light_q(Light.RED, moment)))
+    )
+    totals = {
+        district.pk: dict.fromkeys(("due", "on_time", "overdue", "open", "items_overdue"), 0) for district in districts
+    }
+
+    def district_of(path: str):
+        for district in districts:
+            if path.startswith(district.path):
+                return totals[district.pk]
+        return None
+
+    for row in tasks:
+        found = district_of(row["site__region__path"])
+        if found is not None:
+            for key in ("due", "on_time", "overdue"):
+                found[key] += row[key]
+    for row in items:
+        found = district_of(row["site__region__path"])
+        if found is not None:
+            found["open"] += row["open"]
+            found["items_overdue"] += row["overdue"]
     rows = [
         DistrictRow(
             district=district,
-            due=tasks[f"due_{district.pk}"],
-            on_time=tasks[f"ontime_{district.pk}"],
-            overdue_tasks=tasks[f"overdue_{district.pk}"],
-            overdue_rectifications=items[f"overdue_{district.pk}"],
-            open_rectifications=items[f"open_{district.pk}"],
+            due=totals[district.pk]["due"],
+            on_time=totals[district.pk]["on_time"],
+            overdue_tasks=totals[district.pk]["overdue"],
+            overdue_rectifications=totals[district.pk]["items_overdue"],
+            open_rectifications=totals[district.pk]["open"],
         )
         for district in districts
     ]
