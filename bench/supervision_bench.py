@@ -67,7 +67,8 @@ def main() -> None:
         board = results[0]
         if board.p95 is not None:
             verdict = "ok" if board.p95 <= 0.150 else "SLOW"
-            print(f"\nboard as staff: p95 {board.p95 * 1000:.1f} ms, {board.queries} queries (target ≤ 150 ms): {verdict}")
+            figures = f"p95 {board.p95 * 1000:.1f} ms, {board.queries} queries"
+            print(f"\nboard as staff: {figures} (target ≤ 150 ms): {verdict}")
 
 
 # --- data ---------------------------------------------------------------------------------------------------

@@ -42,9 +42,9 @@ def board(request):
     )
     tasks = selectors.task_rows(task_page.object_list, targets, moment)
 
-    site_page = Paginator(
-        selectors.sites_with_obligations(user, targets, rectifications, moment), SITES_PER_PAGE
-    ).get_page(request.GET.get("page"))
+    site_page = Paginator(selectors.sites_with_obligations(targets, rectifications, moment), SITES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     sites = selectors.site_rows(site_page.object_list, targets, rectifications, moment)
 
     return render(

@@ -165,7 +165,8 @@ def test_yellow_ends_at_local_midnight_three_days_ahead(cast, city):
 
 def test_rectification_lights_by_deadline(mix, cast):
     _targets, items, moment = _board(cast.staff)
-    rows = {row.site.pk: row for row in board.site_rows(list(mix["sites"]), _targets, items, moment)}
+    tallies = board.sites_with_obligations(_targets, items, moment)
+    rows = {row.site.pk: row for row in board.site_rows(tallies, _targets, items, moment)}
     site_a1, site_a2, site_b, site_c = mix["sites"]
     lights = {
         site: sorted((each.due, each.light) for each in rows[site.pk].obligations if each.kind == "rectification")
@@ -186,11 +187,13 @@ def test_rectification_lights_by_deadline(mix, cast):
 
 def test_sites_with_the_most_red_come_first(mix, cast):
     targets, items, moment = _board(cast.staff)
-    sites = list(board.sites_with_obligations(cast.staff, targets, items, moment))
+    sites = board.sites_with_obligations(targets, items, moment)
     rows = board.site_rows(sites, targets, items, moment)
+    assert len(sites) == 4
     reds = [row.red for row in rows]
     assert reds == sorted(reds, reverse=True) and reds[0] > 0
     for site, row in zip(sites, rows, strict=True):
+        assert site.site_id == row.site.pk
         assert site.red == row.red and site.yellow == row.yellow and site.obligations == len(row.obligations)
 
 
