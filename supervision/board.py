@@ -255,19 +255,19 @@ def rectification_obligation(item: Rectification, moment: Moment) -> Obligation:
 
 
 def behind_sites(targets: QuerySet[AssignmentSite], assignment_ids, moment: Moment) -> dict[int, list[Obligation]]:
-    """Up to BEHIND_SHOWN owing sites per task (longest overdue… well: all share the task's due time, so by
-    site name), for the tasks on the page, in one query (a window function numbers each task's rows)."""
-    rows = (
+    """Up to BEHIND_SHOWN owing sites per task (in the order they were sent the task), for the tasks on the page.
+
+    Two queries whatever the number of sites: a window function numbers each task's owing rows (on the targets
+    alone, no joins), then the chosen rows are read with their sites."""
+    ranked = (
         targets.filter(assignment_id__in=assignment_ids, status__in=OWING)
-        .select_related("assignment", "site", "site__region")
-        .annotate(
-            rank=Window(RowNumber(), partition_by=[F("assignment_id")], order_by=[F("site__name").asc(), F("pk").asc()])
-        )
+        .annotate(rank=Window(RowNumber(), partition_by=[F("assignment_id")], order_by=[F("site_id").asc()]))
         .filter(rank__lte=BEHIND_SHOWN)
-        .order_by("assignment_id", "rank")
+        .values_list("pk", flat=True)
     )
+    chosen = AssignmentSite.objects.filter(pk__in=list(ranked)).select_related("assignment", "site", "site__region")
     found: dict[int, list[Obligation]] = {}
-    for target in rows:
+    for target in chosen.order_by("assignment_id", "site__name", "site_id"):
         found.setdefault(target.assignment_id, []).append(target_obligation(target, moment))
     return found
 

@@ -37,7 +37,8 @@ def board(request):
     filterset, targets, rectifications, moment = _filtered(request)
     user = request.user
 
-    task_page = Paginator(selectors.assignment_rows(targets, moment), TASKS_PER_PAGE).get_page(
+    # A few dozen tasks a year: read them all at once (one query, no separate count), show a page.
+    task_page = Paginator(list(selectors.assignment_rows(targets, moment)), TASKS_PER_PAGE).get_page(
         request.GET.get("tasks_page")
     )
     tasks = selectors.task_rows(task_page.object_list, targets, moment)
