@@ -13,15 +13,17 @@ import functools
 import heapq
 from dataclasses import dataclass, field
 
+from django.db import connections
 from django.db.models import Case, Count, F, Q, QuerySet, Value, When
 from django.db.models.expressions import Window
 from django.db.models.functions import RowNumber
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from accounts.models import Region
 from accounts.roles import Role
 from sites.models import Site
-from sites.selectors import target_districts
+from sites.selectors import sites_visible_to, target_districts
 
 from . import rules
 from .choices import OWING, AnswerStatus, AssignmentStatus, Light, RectificationStatus
@@ -129,13 +131,28 @@ def board_targets(user) -> QuerySet[AssignmentSite]:
     """Every site's standing on every published (or closed) task the user may see."""
     from .selectors import targets_visible_to
 
+    if not sites_visible_to(user).query.where:
+        # A city-wide scope restricts nothing: leave out its "site in all sites" join, which every aggregate of
+        # the board would otherwise pay for once more (the same rows, measurably faster at 10,000 sites).
+        return AssignmentSite.objects.exclude(assignment__status=AssignmentStatus.DRAFT)
     return targets_visible_to(user)
 
 
 def board_rectifications(user) -> QuerySet[Rectification]:
     from .selectors import rectifications_visible_to
 
+    if not sites_visible_to(user).query.where:
+        return Rectification.objects.filter(status__in=OPEN_RECTIFICATION)
     return rectifications_visible_to(user).filter(status__in=OPEN_RECTIFICATION)
+
+
+def _fetch(queryset) -> list[tuple]:
+    """The rows of a values() queryset as plain tuples, without the ORM's per-value converters (thousands of
+    rows of counts: the converters cost more than the query)."""
+    sql, params = queryset.query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 # --- per assignment ----------------------------------------------------------------------------------------
@@ -341,7 +358,7 @@ def sites_with_obligations(
         )
     )
     for rows in (owing, items):
-        for row in rows.values_list("site_id", "site__name", "red", "yellow", "total"):
+        for row in _fetch(rows.values_list("site_id", "site__name", "red", "yellow", "total")):
             tally = tallies.setdefault(row[0], [row[1], 0, 0, 0])
             tally[1] += row[2]
             tally[2] += row[3]
@@ -424,16 +441,17 @@ def district_rows(
 ) -> list[DistrictRow]:
     """Per district-level region (sites.selectors.target_districts): of the targets whose due time has passed,
     how many answered on time (first answer not late), and how many tasks and rectification items are overdue
-    now. Three queries, whatever the number of sites: the districts, one aggregate per table by region."""
+    now. Four queries, whatever the number of sites: the districts, one aggregate per table by the sites'
+    regions, and those regions' paths."""
     districts = list(target_districts())
     if not districts:
         return []
     past_due = Q(assignment__due_at__lt=moment.now)
     # Grouped by the sites' regions, then added up per district here: one GROUP BY is far cheaper than a
-    # filtered count per district and measure (a LIKE on the path for each).
+    # filtered count per district and measure (a LIKE on the path for each), and the region id needs no join.
     tasks = (
         targets.order_by()
-        .values("site__region__path")
+        .values("site__region_id")
         .annotate(
             due=Count("pk", filter=past_due),
             on_time=Count("pk", filter=past_due & Q(first_submitted_at__isnull=False, late=False)),
@@ -442,7 +460,7 @@ def district_rows(
     )
     items = (
         rectifications.order_by()
-        .values("site__region__path")
+        .values("site__region_id")
         .annotate(open=Count("pk"), overdue=Count("pk", filter=rectification_light_q(Light.RED, moment)))
     )
     totals = {
@@ -455,13 +473,16 @@ def district_rows(
                 return totals[district.pk]
         return None
 
+    tasks, items = list(tasks), list(items)
+    region_ids = {row["site__region_id"] for row in tasks} | {row["site__region_id"] for row in items}
+    paths = dict(Region.objects.filter(pk__in=region_ids).values_list("pk", "path"))
     for row in tasks:
-        found = district_of(row["site__region__path"])
+        found = district_of(paths[row["site__region_id"]])
         if found is not None:
             for key in ("due", "on_time", "overdue"):
                 found[key] += row[key]
     for row in items:
-        found = district_of(row["site__region__path"])
+        found = district_of(paths[row["site__region_id"]])
         if found is not None:
             found["open"] += row["open"]
             found["items_overdue"] += row["overdue"]
