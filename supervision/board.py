@@ -329,43 +329,67 @@ class SiteTally:
         return (-self.red, -self.yellow, -self.obligations, self.name, self.site_id)
 
 
+@dataclass
+class Tallies:
+    """The board's counts by site, from one GROUP BY per table: the sites that owe something in board order, and
+    per region the figures the district table adds up (targets past due, of them answered on time, overdue
+    answers, open and overdue rectification items)."""
+
+    sites: list[SiteTally]
+    regions: dict[int, list[int]]
+
+
+def tally(targets: QuerySet[AssignmentSite], rectifications: QuerySet[Rectification], moment: Moment) -> Tallies:
+    """Counting per site in correlated subqueries and sorting on them took PostgreSQL seconds at 10,000 sites;
+    one GROUP BY per table (merged here) takes milliseconds and feeds both the per-site and per-district views."""
+    past_due = Q(assignment__due_at__lt=moment.now)
+    target_rows = (
+        targets.order_by()
+        .values("site_id", "site__name", "site__region_id")
+        .annotate(
+            red=Count("pk", filter=target_light_q(Light.RED, moment)),
+            yellow=Count("pk", filter=target_light_q(Light.YELLOW, moment)),
+            owing=Count("pk", filter=Q(status__in=OWING)),
+            due=Count("pk", filter=past_due),
+            on_time=Count("pk", filter=past_due & Q(first_submitted_at__isnull=False, late=False)),
+        )
+        .values_list("site_id", "site__name", "site__region_id", "red", "yellow", "owing", "due", "on_time")
+    )
+    item_rows = (
+        rectifications.order_by()
+        .values("site_id", "site__name", "site__region_id")
+        .annotate(red=Count("pk", filter=rectification_light_q(Light.RED, moment)), total=Count("pk"))
+        .annotate(yellow=Count("pk", filter=rectification_light_q(Light.YELLOW, moment)))
+        .values_list("site_id", "site__name", "site__region_id", "red", "yellow", "total")
+    )
+    sites: dict[int, list] = {}
+    regions: dict[int, list[int]] = {}
+    for site_id, name, region_id, red, yellow, owing, due, on_time in _fetch(target_rows):
+        if owing:
+            sites[site_id] = [name, red, yellow, owing]
+        figures = regions.setdefault(region_id, [0, 0, 0, 0, 0])
+        figures[0] += due
+        figures[1] += on_time
+        figures[2] += red
+    for site_id, name, region_id, red, yellow, total in _fetch(item_rows):
+        counts = sites.setdefault(site_id, [name, 0, 0, 0])
+        counts[1] += red
+        counts[2] += yellow
+        counts[3] += total
+        figures = regions.setdefault(region_id, [0, 0, 0, 0, 0])
+        figures[3] += total
+        figures[4] += red
+    found = [SiteTally(pk, name, red, yellow, total) for pk, (name, red, yellow, total) in sites.items()]
+    found.sort(key=lambda each: each.order)
+    return Tallies(sites=found, regions=regions)
+
+
 def sites_with_obligations(
     targets: QuerySet[AssignmentSite], rectifications: QuerySet[Rectification], moment: Moment
 ) -> list[SiteTally]:
     """The sites that owe something among `targets` (owing answers) or `rectifications` (open items), most red
-    first, then most yellow, then most obligations.
-
-    Two GROUP BY queries (one per table) merged here: counting per site in correlated subqueries and sorting on
-    them took PostgreSQL seconds at 10,000 sites; these take milliseconds and return one small row per site."""
-    tallies: dict[int, list] = {}
-    owing = (
-        targets.filter(status__in=OWING)
-        .order_by()
-        .values("site_id", "site__name")
-        .annotate(
-            red=Count("pk", filter=target_light_q(Light.RED, moment)),
-            yellow=Count("pk", filter=target_light_q(Light.YELLOW, moment)),
-            total=Count("pk"),
-        )
-    )
-    items = (
-        rectifications.order_by()
-        .values("site_id", "site__name")
-        .annotate(
-            red=Count("pk", filter=rectification_light_q(Light.RED, moment)),
-            yellow=Count("pk", filter=rectification_light_q(Light.YELLOW, moment)),
-            total=Count("pk"),
-        )
-    )
-    for rows in (owing, items):
-        for row in _fetch(rows.values_list("site_id", "site__name", "red", "yellow", "total")):
-            tally = tallies.setdefault(row[0], [row[1], 0, 0, 0])
-            tally[1] += row[2]
-            tally[2] += row[3]
-            tally[3] += row[4]
-    found = [SiteTally(pk, name, red, yellow, total) for pk, (name, red, yellow, total) in tallies.items()]
-    found.sort(key=lambda tally: tally.order)
-    return found
+    first, then most yellow, then most obligations."""
+    return tally(targets, rectifications, moment).sites
 
 
 @dataclass
@@ -447,63 +471,35 @@ class DistrictRow:
 
 
 def district_rows(
-    user, targets: QuerySet[AssignmentSite], rectifications: QuerySet[Rectification], moment: Moment
+    user,
+    targets: QuerySet[AssignmentSite],
+    rectifications: QuerySet[Rectification],
+    moment: Moment,
+    tallies: Tallies | None = None,
 ) -> list[DistrictRow]:
     """Per district-level region (sites.selectors.target_districts): of the targets whose due time has passed,
     how many answered on time (first answer not late), and how many tasks and rectification items are overdue
-    now. Four queries, whatever the number of sites: the districts, one aggregate per table by the sites'
-    regions, and those regions' paths."""
+    now — the per-region tallies (`tally`) added up here, plus two queries: the districts and the paths of the
+    regions counted."""
     districts = list(target_districts())
     if not districts:
         return []
-    past_due = Q(assignment__due_at__lt=moment.now)
-    # Grouped by the sites' regions, then added up per district here: one GROUP BY is far cheaper than a
-    # filtered count per district and measure (a LIKE on the path for each), and the region id needs no join.
-    tasks = (
-        targets.order_by()
-        .values("site__region_id")
-        .annotate(
-            due=Count("pk", filter=past_due),
-            on_time=Count("pk", filter=past_due & Q(first_submitted_at__isnull=False, late=False)),
-            overdue=Count("pk", filter=target_light_q(Light.RED, moment)),
-        )
-    )
-    items = (
-        rectifications.order_by()
-        .values("site__region_id")
-        .annotate(open=Count("pk"), overdue=Count("pk", filter=rectification_light_q(Light.RED, moment)))
-    )
-    totals = {
-        district.pk: dict.fromkeys(("due", "on_time", "overdue", "open", "items_overdue"), 0) for district in districts
-    }
-
-    def district_of(path: str):
-        for district in districts:
-            if path.startswith(district.path):
-                return totals[district.pk]
-        return None
-
-    tasks, items = list(tasks), list(items)
-    region_ids = {row["site__region_id"] for row in tasks} | {row["site__region_id"] for row in items}
-    paths = dict(Region.objects.filter(pk__in=region_ids).values_list("pk", "path"))
-    for row in tasks:
-        found = district_of(paths[row["site__region_id"]])
-        if found is not None:
-            for key in ("due", "on_time", "overdue"):
-                found[key] += row[key]
-    for row in items:
-        found = district_of(paths[row["site__region_id"]])
-        if found is not None:
-            found["open"] += row["open"]
-            found["items_overdue"] += row["overdue"]
+    tallies = tallies or tally(targets, rectifications, moment)
+    paths = dict(Region.objects.filter(pk__in=list(tallies.regions)).values_list("pk", "path"))
+    totals = {district.pk: [0, 0, 0, 0, 0] for district in districts}
+    for region_id, figures in tallies.regions.items():
+        path = paths.get(region_id, "")
+        district = next((each for each in districts if path.startswith(each.path)), None)
+        if district is not None:
+            totals[district.pk] = [a + b for a, b in zip(totals[district.pk], figures, strict=True)]
     rows = [
         DistrictRow(
             district=district,
-            due=totals[district.pk]["due"],
-            on_time=totals[district.pk]["on_time"],
-            overdue_tasks=totals[district.pk]["overdue"],
-            overdue_rectifications=totals[district.pk]["items_overdue"],
-            open_rectifications=totals[district.pk]["open"],
+            due=totals[district.pk][0],
+            on_time=totals[district.pk][1],
+            overdue_tasks=totals[district.pk][2],
+            open_rectifications=totals[district.pk][3],
+            overdue_rectifications=totals[district.pk][4],
         )
         for district in districts
     ]

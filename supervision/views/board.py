@@ -43,9 +43,8 @@ def board(request):
     )
     tasks = selectors.task_rows(task_page.object_list, targets, moment)
 
-    site_page = Paginator(selectors.sites_with_obligations(targets, rectifications, moment), SITES_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    tallies = selectors.tally(targets, rectifications, moment)
+    site_page = Paginator(tallies.sites, SITES_PER_PAGE).get_page(request.GET.get("page"))
     sites = selectors.site_rows(site_page.object_list, targets, rectifications, moment)
 
     return render(
@@ -58,7 +57,7 @@ def board(request):
             "tasks": tasks,
             "page_obj": site_page,
             "sites": sites,
-            "districts": selectors.district_rows(user, targets, rectifications, moment),
+            "districts": selectors.district_rows(user, targets, rectifications, moment, tallies),
             "manager": may_manage_supervision(user),
             "moment": moment,
             "breadcrumbs": [(_("督办看板"), None)],
