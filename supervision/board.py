@@ -319,14 +319,14 @@ class SiteTally:
     """How much a site owes: red and yellow obligations and all of them (the per-site list's order)."""
 
     site_id: int
-    name: str
     red: int
     yellow: int
     obligations: int
 
     @property
     def order(self):
-        return (-self.red, -self.yellow, -self.obligations, self.name, self.site_id)
+        # Equal counts: the older site first (the site's name would need a join and text sorting on every site).
+        return (-self.red, -self.yellow, -self.obligations, self.site_id)
 
 
 @dataclass
@@ -345,7 +345,7 @@ def tally(targets: QuerySet[AssignmentSite], rectifications: QuerySet[Rectificat
     past_due = Q(assignment__due_at__lt=moment.now)
     target_rows = (
         targets.order_by()
-        .values("site_id", "site__name", "site__region_id")
+        .values("site_id", "site__region_id")
         .annotate(
             red=Count("pk", filter=target_light_q(Light.RED, moment)),
             yellow=Count("pk", filter=target_light_q(Light.YELLOW, moment)),
@@ -353,33 +353,33 @@ def tally(targets: QuerySet[AssignmentSite], rectifications: QuerySet[Rectificat
             due=Count("pk", filter=past_due),
             on_time=Count("pk", filter=past_due & Q(first_submitted_at__isnull=False, late=False)),
         )
-        .values_list("site_id", "site__name", "site__region_id", "red", "yellow", "owing", "due", "on_time")
+        .values_list("site_id", "site__region_id", "red", "yellow", "owing", "due", "on_time")
     )
     item_rows = (
         rectifications.order_by()
-        .values("site_id", "site__name", "site__region_id")
+        .values("site_id", "site__region_id")
         .annotate(red=Count("pk", filter=rectification_light_q(Light.RED, moment)), total=Count("pk"))
         .annotate(yellow=Count("pk", filter=rectification_light_q(Light.YELLOW, moment)))
-        .values_list("site_id", "site__name", "site__region_id", "red", "yellow", "total")
+        .values_list("site_id", "site__region_id", "red", "yellow", "total")
     )
     sites: dict[int, list] = {}
     regions: dict[int, list[int]] = {}
-    for site_id, name, region_id, red, yellow, owing, due, on_time in _fetch(target_rows):
+    for site_id, region_id, red, yellow, owing, due, on_time in _fetch(target_rows):
         if owing:
-            sites[site_id] = [name, red, yellow, owing]
+            sites[site_id] = [red, yellow, owing]
         figures = regions.setdefault(region_id, [0, 0, 0, 0, 0])
         figures[0] += due
         figures[1] += on_time
         figures[2] += red
-    for site_id, name, region_id, red, yellow, total in _fetch(item_rows):
-        counts = sites.setdefault(site_id, [name, 0, 0, 0])
-        counts[1] += red
-        counts[2] += yellow
-        counts[3] += total
+    for site_id, region_id, red, yellow, total in _fetch(item_rows):
+        counts = sites.setdefault(site_id, [0, 0, 0])
+        counts[0] += red
+        counts[1] += yellow
+        counts[2] += total
         figures = regions.setdefault(region_id, [0, 0, 0, 0, 0])
         figures[3] += total
         figures[4] += red
-    found = [SiteTally(pk, name, red, yellow, total) for pk, (name, red, yellow, total) in sites.items()]
+    found = [SiteTally(pk, red, yellow, total) for pk, (red, yellow, total) in sites.items()]
     found.sort(key=lambda each: each.order)
     return Tallies(sites=found, regions=regions)
 
