@@ -16,7 +16,8 @@ def test_the_bench_builds_tasks_for_every_site_and_measures_the_board(db):
     assert Assignment.objects.filter(status="published").count() == 3
     assert AssignmentSite.objects.count() == 40 * 4  # three published tasks and a draft
     assert Rectification.objects.count() == 4
-    assert set(AssignmentSite.objects.values_list("status", flat=True)) == {"pending", "submitted", "returned", "accepted"}
+    statuses = set(AssignmentSite.objects.values_list("status", flat=True))
+    assert statuses == {"pending", "submitted", "returned", "accepted"}
 
     results = supervision_bench.run(people, repeat=1)
     assert [result.status for result in results] == ["ok"] * 5
