@@ -137,3 +137,51 @@ class ScoreSheetFactory(factory.django.DjangoModelFactory):
     entry = factory.SubFactory(RoundSiteFactory)
     scorer = factory.SubFactory(UserFactory, roles=["scorer"])
     kind = "onsite"
+
+
+# --- supervision
+
+
+def _in_days(days: int):
+    import datetime
+
+    from django.utils import timezone
+
+    return timezone.now() + datetime.timedelta(days=days)
+
+
+def _in_local_days(days: int):
+    import datetime
+
+    from django.utils import timezone
+
+    return timezone.localdate() + datetime.timedelta(days=days)
+
+
+class AssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "supervision.Assignment"
+
+    title = factory.Sequence(lambda n: f"工作任务{n}")
+    due_at = factory.LazyFunction(lambda: _in_days(10))
+    status = "published"
+    published_at = factory.LazyFunction(lambda: _in_days(0))
+
+
+class AssignmentSiteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "supervision.AssignmentSite"
+
+    assignment = factory.SubFactory(AssignmentFactory)
+    site = factory.SubFactory(SiteFactory)
+    status = "pending"
+
+
+class RectificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "supervision.Rectification"
+
+    site = factory.SubFactory(SiteFactory)
+    title = factory.Sequence(lambda n: f"整改事项{n}")
+    due_on = factory.LazyFunction(lambda: _in_local_days(10))
+    status = "open"

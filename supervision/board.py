@@ -1,0 +1,514 @@
+"""Reads of the supervision board (督办看板): who is behind on which task, each site's open obligations, and each
+district's share of answers on time.
+
+Everything starts from the user's scope (selectors.targets_visible_to / rectifications_visible_to, both built on
+sites.selectors.sites_visible_to) and the board's filter (filters.BoardFilter), so the page and its workbook show
+the same rows. Counts are conditional aggregates in SQL: the overdue status and the traffic light are never
+stored (rules.answer_status, rules.light), so they are computed here from the due time against `now`, with the
+same boundaries as the rules — the due second itself is not yet overdue, yellow is "due on one of the next
+three local days"."""
+
+import datetime
+import functools
+import heapq
+from dataclasses import dataclass, field
+
+from django.db import connections
+from django.db.models import Case, Count, F, Q, QuerySet, Value, When
+from django.db.models.expressions import Window
+from django.db.models.functions import RowNumber
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from accounts.models import Region
+from accounts.roles import Role
+from sites.models import Site
+from sites.selectors import sites_visible_to, target_districts
+
+from . import rules
+from .choices import OWING, AnswerStatus, AssignmentStatus, Light, RectificationStatus
+from .models import Assignment, AssignmentSite, Rectification
+from .permissions import may_manage_supervision
+
+# Rectification items still to be put right (reported ones wait for the recorder's acceptance).
+OPEN_RECTIFICATION = (RectificationStatus.OPEN, RectificationStatus.SUBMITTED)
+# How many sites behind each task lists on the board (the rest are a click away, filtered by that task).
+BEHIND_SHOWN = 10
+
+
+def may_see_board(user) -> bool:
+    """City staff see the whole city, district users their region, instructors their sites (the menu's rule,
+    apps._sees_board). Leaders, scorers, team leaders and viewers have their own pages."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return may_manage_supervision(user) or user.has_role(Role.DISTRICT, Role.INSTRUCTOR)
+
+
+def link(name: str, pk) -> str:
+    """The URL of a page another part of supervision provides, or "" while that page does not exist."""
+    if not _page_exists(name):
+        return ""
+    return reverse(f"supervision:{name}", args=[pk])
+
+
+@functools.cache
+def _page_exists(name: str) -> bool:
+    # Asked once per process: a failing reverse() is slow (it tries every pattern), and the URLs do not change.
+    try:
+        reverse(f"supervision:{name}", args=[1])
+    except NoReverseMatch:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class Moment:
+    """The instant the board is computed for, and the boundaries of its traffic light."""
+
+    now: datetime.datetime
+    tz: datetime.tzinfo
+    today: datetime.date
+    yellow_until: datetime.datetime  # due before this local midnight (within YELLOW_DAYS days) and owed: yellow
+    yellow_until_day: datetime.date  # rectifications: due on or before this day and open: yellow
+
+    @classmethod
+    def at(cls, now: datetime.datetime | None = None) -> "Moment":
+        now = now or timezone.now()
+        tz = timezone.get_current_timezone()
+        today = rules.local_day(now, tz)
+        last_yellow = today + datetime.timedelta(days=rules.YELLOW_DAYS)
+        until = datetime.datetime.combine(last_yellow + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+        return cls(now=now, tz=tz, today=today, yellow_until=until, yellow_until_day=last_yellow)
+
+
+# --- conditions (on AssignmentSite, or on Rectification), matching rules.answer_status and rules.light ---------
+
+
+def target_status_q(status: str, moment: Moment, prefix: str = "") -> Q:
+    """The targets whose board status (rules.answer_status) is `status`."""
+    due = f"{prefix}assignment__due_at"
+    if status == AnswerStatus.OVERDUE:
+        return Q(**{f"{prefix}status__in": OWING, f"{due}__lt": moment.now})
+    if status in OWING:
+        return Q(**{f"{prefix}status": status, f"{due}__gte": moment.now})
+    return Q(**{f"{prefix}status": status})
+
+
+def target_light_q(light: str, moment: Moment, prefix: str = "") -> Q:
+    """The targets whose traffic light (rules.light) is `light`."""
+    due = f"{prefix}assignment__due_at"
+    owing = Q(**{f"{prefix}status__in": OWING})
+    if light == Light.RED:
+        return owing & Q(**{f"{due}__lt": moment.now})
+    if light == Light.YELLOW:
+        return owing & Q(**{f"{due}__gte": moment.now, f"{due}__lt": moment.yellow_until})
+    return ~owing | Q(**{f"{due}__gte": moment.yellow_until})
+
+
+def rectification_light_q(light: str, moment: Moment, prefix: str = "") -> Q:
+    """Open items by deadline: red past it (rules.rectification_overdue), yellow within three days."""
+    due = f"{prefix}due_on"
+    still_open = Q(**{f"{prefix}status__in": OPEN_RECTIFICATION})
+    if light == Light.RED:
+        return still_open & Q(**{f"{due}__lt": moment.today})
+    if light == Light.YELLOW:
+        return still_open & Q(**{f"{due}__gte": moment.today, f"{due}__lte": moment.yellow_until_day})
+    return still_open & (Q(**{f"{due}__isnull": True}) | Q(**{f"{due}__gt": moment.yellow_until_day}))
+
+
+def rectification_light(item, moment: Moment) -> str:
+    if rules.rectification_overdue(status=item.status, due_on=item.due_on, today=moment.today):
+        return Light.RED
+    if item.due_on is not None and item.due_on <= moment.yellow_until_day:
+        return Light.YELLOW
+    return Light.GREEN
+
+
+# --- the base querysets ------------------------------------------------------------------------------------
+
+
+def board_targets(user) -> QuerySet[AssignmentSite]:
+    """Every site's standing on every published (or closed) task the user may see."""
+    from .selectors import targets_visible_to
+
+    if not sites_visible_to(user).query.where:
+        # A city-wide scope restricts nothing: leave out its "site in all sites" join, which every aggregate of
+        # the board would otherwise pay for once more (the same rows, measurably faster at 10,000 sites).
+        return AssignmentSite.objects.exclude(assignment__status=AssignmentStatus.DRAFT)
+    return targets_visible_to(user)
+
+
+def board_rectifications(user) -> QuerySet[Rectification]:
+    from .selectors import rectifications_visible_to
+
+    if not sites_visible_to(user).query.where:
+        return Rectification.objects.filter(status__in=OPEN_RECTIFICATION)
+    return rectifications_visible_to(user).filter(status__in=OPEN_RECTIFICATION)
+
+
+def _fetch(queryset) -> list[tuple]:
+    """The rows of a values() queryset as plain tuples, without the ORM's per-value converters (thousands of
+    rows of counts: the converters cost more than the query)."""
+    sql, params = queryset.query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+# --- per assignment ----------------------------------------------------------------------------------------
+
+
+def status_counts(moment: Moment) -> dict:
+    """Aggregates over AssignmentSite: one count per board status (they partition the targets), and the total."""
+    counts = {
+        status: Count("pk", filter=target_status_q(status, moment))
+        for status in (
+            AnswerStatus.PENDING,
+            AnswerStatus.SUBMITTED,
+            AnswerStatus.RETURNED,
+            AnswerStatus.ACCEPTED,
+            AnswerStatus.OVERDUE,
+        )
+    }
+    counts["yellow"] = Count("pk", filter=target_light_q(Light.YELLOW, moment))
+    counts["total"] = Count("pk")
+    return counts
+
+
+def assignment_rows(targets: QuerySet[AssignmentSite], moment: Moment) -> QuerySet:
+    """One row per task among `targets` (already scoped and filtered): its id and counts by status, open tasks
+    first, then by due time (the longest overdue first)."""
+    return (
+        targets.order_by()
+        .values("assignment_id")
+        .annotate(
+            **status_counts(moment),
+            open=Case(When(assignment__status=AssignmentStatus.PUBLISHED, then=Value(0)), default=Value(1)),
+            due_at=F("assignment__due_at"),
+        )
+        .order_by("open", "due_at", "assignment_id")
+    )
+
+
+@dataclass
+class TaskRow:
+    assignment: Assignment
+    counts: dict
+    behind: list = field(default_factory=list)  # BehindSite, at most BEHIND_SHOWN
+    url: str = ""
+
+    @property
+    def total(self) -> int:
+        return self.counts["total"]
+
+    @property
+    def owing(self) -> int:
+        return self.counts["pending"] + self.counts["returned"] + self.counts["overdue"]
+
+    @property
+    def done(self) -> int:
+        return self.counts["submitted"] + self.counts["accepted"]
+
+    @property
+    def done_percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def more_behind(self) -> int:
+        return max(0, self.owing - len(self.behind))
+
+
+@dataclass
+class Obligation:
+    """One thing a site owes: a task's answer or a rectification item, with its light and days to/past due."""
+
+    kind: str  # "task" or "rectification"
+    title: str
+    status: str  # the board status (overdue computed)
+    status_label: str
+    light: str
+    due: object  # datetime (task) or date (rectification) or None
+    days: int | None  # to the due day (negative: past it)
+    url: str
+    site: Site
+    pk: int
+
+    @property
+    def days_past(self) -> int | None:
+        return -self.days if self.days is not None else None
+
+
+def target_obligation(target: AssignmentSite, moment: Moment, *, with_url: bool = True) -> Obligation:
+    due_at = target.assignment.due_at
+    status = rules.answer_status(target.status, due_at, moment.now)
+    return Obligation(
+        kind="task",
+        title=target.assignment.title,
+        status=status,
+        status_label=str(AnswerStatus(status).label),
+        light=rules.light(target.status, due_at, moment.now, moment.tz),
+        due=due_at,
+        days=rules.days_to_due(due_at, moment.now, moment.tz),
+        url=link("target_detail", target.pk) if with_url else "",
+        site=target.site,
+        pk=target.pk,
+    )
+
+
+def rectification_obligation(item: Rectification, moment: Moment, *, with_url: bool = True) -> Obligation:
+    overdue = rules.rectification_overdue(status=item.status, due_on=item.due_on, today=moment.today)
+    return Obligation(
+        kind="rectification",
+        title=item.title,
+        status="overdue" if overdue else item.status,
+        status_label=str(AnswerStatus.OVERDUE.label) if overdue else str(RectificationStatus(item.status).label),
+        light=rectification_light(item, moment),
+        due=item.due_on,
+        days=(item.due_on - moment.today).days if item.due_on else None,
+        url=link("rectification_detail", item.pk) if with_url else "",
+        site=item.site,
+        pk=item.pk,
+    )
+
+
+def behind_sites(targets: QuerySet[AssignmentSite], assignment_ids, moment: Moment) -> dict[int, list[Obligation]]:
+    """Up to BEHIND_SHOWN owing sites per task (in the order they were sent the task), for the tasks on the page.
+
+    Two queries whatever the number of sites: a window function numbers each task's owing rows (on the targets
+    alone, no joins), then the chosen rows are read with their sites."""
+    ranked = (
+        targets.filter(assignment_id__in=assignment_ids, status__in=OWING)
+        .annotate(rank=Window(RowNumber(), partition_by=[F("assignment_id")], order_by=[F("site_id").asc()]))
+        .filter(rank__lte=BEHIND_SHOWN)
+        .values_list("pk", flat=True)
+    )
+    chosen = AssignmentSite.objects.filter(pk__in=list(ranked)).select_related("assignment", "site", "site__region")
+    found: dict[int, list[Obligation]] = {}
+    for target in chosen.order_by("assignment_id", "site__name", "site_id"):
+        found.setdefault(target.assignment_id, []).append(target_obligation(target, moment))
+    return found
+
+
+def task_rows(rows_page, targets: QuerySet[AssignmentSite], moment: Moment) -> list[TaskRow]:
+    """The TaskRows of one page of assignment_rows (two queries: the tasks, and their sites behind)."""
+    ids = [row["assignment_id"] for row in rows_page]
+    assignments = Assignment.objects.in_bulk(ids)
+    behind = behind_sites(targets, ids, moment)
+    result = []
+    for row in rows_page:
+        counts = {
+            key: row[key] for key in ("pending", "submitted", "returned", "accepted", "overdue", "yellow", "total")
+        }
+        assignment = assignments[row["assignment_id"]]
+        result.append(
+            TaskRow(
+                assignment=assignment,
+                counts=counts,
+                behind=behind.get(assignment.pk, []),
+                url=link("assignment_detail", assignment.pk),
+            )
+        )
+    return result
+
+
+# --- per site ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SiteTally:
+    """How much a site owes: red and yellow obligations and all of them (the per-site list's order)."""
+
+    site_id: int
+    red: int
+    yellow: int
+    obligations: int
+
+    @property
+    def order(self):
+        # Equal counts: the older site first (the site's name would need a join and text sorting on every site).
+        return (-self.red, -self.yellow, -self.obligations, self.site_id)
+
+
+@dataclass
+class Tallies:
+    """The board's counts by site, from one GROUP BY per table: the sites that owe something in board order, and
+    per region the figures the district table adds up (targets past due, of them answered on time, overdue
+    answers, open and overdue rectification items)."""
+
+    sites: list[SiteTally]
+    regions: dict[int, list[int]]
+
+
+def tally(targets: QuerySet[AssignmentSite], rectifications: QuerySet[Rectification], moment: Moment) -> Tallies:
+    """Counting per site in correlated subqueries and sorting on them took PostgreSQL seconds at 10,000 sites;
+    one GROUP BY per table (merged here) takes milliseconds and feeds both the per-site and per-district views."""
+    past_due = Q(assignment__due_at__lt=moment.now)
+    target_rows = (
+        targets.order_by()
+        .values("site_id", "site__region_id")
+        .annotate(
+            red=Count("pk", filter=target_light_q(Light.RED, moment)),
+            yellow=Count("pk", filter=target_light_q(Light.YELLOW, moment)),
+            owing=Count("pk", filter=Q(status__in=OWING)),
+            due=Count("pk", filter=past_due),
+            on_time=Count("pk", filter=past_due & Q(first_submitted_at__isnull=False, late=False)),
+        )
+        .values_list("site_id", "site__region_id", "red", "yellow", "owing", "due", "on_time")
+    )
+    item_rows = (
+        rectifications.order_by()
+        .values("site_id", "site__region_id")
+        .annotate(red=Count("pk", filter=rectification_light_q(Light.RED, moment)), total=Count("pk"))
+        .annotate(yellow=Count("pk", filter=rectification_light_q(Light.YELLOW, moment)))
+        .values_list("site_id", "site__region_id", "red", "yellow", "total")
+    )
+    sites: dict[int, list] = {}
+    regions: dict[int, list[int]] = {}
+    for site_id, region_id, red, yellow, owing, due, on_time in _fetch(target_rows):
+        if owing:
+            sites[site_id] = [red, yellow, owing]
+        figures = regions.setdefault(region_id, [0, 0, 0, 0, 0])
+        figures[0] += due
+        figures[1] += on_time
+        figures[2] += red
+    for site_id, region_id, red, yellow, total in _fetch(item_rows):
+        counts = sites.setdefault(site_id, [0, 0, 0])
+        counts[0] += red
+        counts[1] += yellow
+        counts[2] += total
+        figures = regions.setdefault(region_id, [0, 0, 0, 0, 0])
+        figures[3] += total
+        figures[4] += red
+    found = [SiteTally(pk, red, yellow, total) for pk, (red, yellow, total) in sites.items()]
+    found.sort(key=lambda each: each.order)
+    return Tallies(sites=found, regions=regions)
+
+
+def sites_with_obligations(
+    targets: QuerySet[AssignmentSite], rectifications: QuerySet[Rectification], moment: Moment
+) -> list[SiteTally]:
+    """The sites that owe something among `targets` (owing answers) or `rectifications` (open items), most red
+    first, then most yellow, then most obligations."""
+    return tally(targets, rectifications, moment).sites
+
+
+@dataclass
+class SiteRow:
+    site: Site
+    obligations: list[Obligation]
+
+    @property
+    def red(self) -> int:
+        return sum(1 for each in self.obligations if each.light == Light.RED)
+
+    @property
+    def yellow(self) -> int:
+        return sum(1 for each in self.obligations if each.light == Light.YELLOW)
+
+
+def _obligation_order(each: Obligation):
+    order = {Light.RED: 0, Light.YELLOW: 1, Light.GREEN: 2}[each.light]
+    return (order, each.days if each.days is not None else 10**6, each.title)
+
+
+def site_rows(
+    tallies, targets: QuerySet[AssignmentSite], rectifications: QuerySet[Rectification], moment: Moment
+) -> list[SiteRow]:
+    """Each site's obligations, for one page of sites_with_obligations (three queries: the sites, their owing
+    answers, their open items)."""
+    ids = [tally.site_id for tally in tallies]
+    found = Site.objects.select_related("region").in_bulk(ids)
+    sites = [found[pk] for pk in ids]
+    by_site: dict[int, list[Obligation]] = {pk: [] for pk in ids}
+    owing = targets.filter(site_id__in=ids, status__in=OWING).select_related("assignment", "site")
+    for target in owing:
+        by_site[target.site_id].append(target_obligation(target, moment))
+    for item in rectifications.filter(site_id__in=ids).select_related("site"):
+        by_site[item.site_id].append(rectification_obligation(item, moment))
+    return [SiteRow(site=site, obligations=sorted(by_site[site.pk], key=_obligation_order)) for site in sites]
+
+
+# What the workbook reads of a site (a task's long description and a site's profile stay in the database).
+SITE_FIELDS = ("site__name", "site__domain", "site__region__name", "site__region__label")
+
+
+def obligations(targets: QuerySet[AssignmentSite], rectifications: QuerySet[Rectification], moment: Moment):
+    """Every obligation of every site (the workbook's sheet), site by site: a generator, memory stays flat. No
+    links (a workbook has no use for them, and reversing one per row costs more than the row)."""
+    owing = (
+        targets.filter(status__in=OWING)
+        .select_related("assignment", "site", "site__region")
+        .only(*SITE_FIELDS, "status", "assignment__title", "assignment__due_at")
+        .order_by("site__name", "site_id", "assignment__due_at", "pk")
+    )
+    items = (
+        rectifications.select_related("site", "site__region")
+        .only(*SITE_FIELDS, "title", "status", "due_on")
+        .order_by("site__name", "site_id", "due_on", "pk")
+    )
+    yield from heapq.merge(
+        (target_obligation(target, moment, with_url=False) for target in owing.iterator(chunk_size=2000)),
+        (rectification_obligation(item, moment, with_url=False) for item in items.iterator(chunk_size=2000)),
+        key=lambda each: (each.site.name, each.site.pk),
+    )
+
+
+# --- per district ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class DistrictRow:
+    district: object
+    due: int  # targets whose due time has passed
+    on_time: int  # of those, answered by the due time
+    overdue_tasks: int  # owing past the due time
+    overdue_rectifications: int
+    open_rectifications: int
+
+    @property
+    def on_time_percent(self) -> int | None:
+        return round(100 * self.on_time / self.due) if self.due else None
+
+
+def district_rows(
+    user,
+    targets: QuerySet[AssignmentSite],
+    rectifications: QuerySet[Rectification],
+    moment: Moment,
+    tallies: Tallies | None = None,
+) -> list[DistrictRow]:
+    """Per district-level region (sites.selectors.target_districts): of the targets whose due time has passed,
+    how many answered on time (first answer not late), and how many tasks and rectification items are overdue
+    now — the per-region tallies (`tally`) added up here, plus two queries: the districts and the paths of the
+    regions counted."""
+    districts = list(target_districts())
+    if not districts:
+        return []
+    tallies = tallies or tally(targets, rectifications, moment)
+    paths = dict(Region.objects.filter(pk__in=list(tallies.regions)).values_list("pk", "path"))
+    totals = {district.pk: [0, 0, 0, 0, 0] for district in districts}
+    for region_id, figures in tallies.regions.items():
+        path = paths.get(region_id, "")
+        district = next((each for each in districts if path.startswith(each.path)), None)
+        if district is not None:
+            totals[district.pk] = [a + b for a, b in zip(totals[district.pk], figures, strict=True)]
+    rows = [
+        DistrictRow(
+            district=district,
+            due=totals[district.pk][0],
+            on_time=totals[district.pk][1],
+            overdue_tasks=totals[district.pk][2],
+            open_rectifications=totals[district.pk][3],
+            overdue_rectifications=totals[district.pk][4],
+        )
+        for district in districts
+    ]
+    if may_manage_supervision(user):
+        return rows
+    # Others see the districts they work in or have figures in, not a list of zeros for the rest of the city.
+    own = user.region.path if getattr(user, "region_id", None) else None
+    return [
+        row
+        for row in rows
+        if row.due or row.overdue_tasks or row.open_rectifications or (own and own.startswith(row.district.path))
+    ]
