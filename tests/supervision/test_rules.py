@@ -132,8 +132,11 @@ def test_overdue_steps_every_n_days_while_overdue_and_none_at_the_due_second():
     steps = ladder(published, due, until=due + datetime.timedelta(days=7))
     assert steps[-1].key == "overdue-1@202612011800" and steps[-1].at == due + datetime.timedelta(days=7)
     steps = ladder(published, due, until=due + datetime.timedelta(days=9), every=3)
-    assert [s.key for s in steps if s.kind == "overdue"] == ["overdue-1@202612011800", "overdue-2@202612011800",
-                                                            "overdue-3@202612011800"]
+    assert [s.key for s in steps if s.kind == "overdue"] == [
+        "overdue-1@202612011800",
+        "overdue-2@202612011800",
+        "overdue-3@202612011800",
+    ]
 
 
 def test_overdue_every_zero_days_is_read_as_daily_not_a_loop():
