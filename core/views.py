@@ -98,7 +98,8 @@ def notification_settings(request):
     from . import mail
     from .forms import NotificationSettingsForm
 
-    form = NotificationSettingsForm(request.POST or None, preferences=mail.email_preferences(request.user))
+    bound = request.POST if request.method == "POST" else None  # every box off posts nothing, yet it is a save
+    form = NotificationSettingsForm(bound, preferences=mail.email_preferences(request.user))
     if request.method == "POST" and form.is_valid():
         mail.email_preferences_save(user=request.user, receive=form.cleaned_data)
         messages.success(request, _("通知设置已保存。"))
