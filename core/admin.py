@@ -3,7 +3,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from .audit import action_codes, action_label, change_lines
-from .models import AuditEntry, JobHeartbeat, Notification
+from .models import AuditEntry, EmailOptOut, JobHeartbeat, Notification
 
 
 class ReadOnlyAdminMixin:
@@ -70,6 +70,14 @@ class NotificationAdmin(admin.ModelAdmin):
     list_filter = ["read_at", "created_at"]
     search_fields = ["title", "recipient__username", "recipient__full_name"]
     list_select_related = ["recipient"]
+
+
+@admin.register(EmailOptOut)
+class EmailOptOutAdmin(admin.ModelAdmin):
+    list_display = ["user", "kind"]
+    list_filter = ["kind"]
+    search_fields = ["user__username", "user__full_name", "kind"]
+    list_select_related = ["user"]
 
 
 # --- Mixins for every app's admin (at the end of the module: the admins above are this app's own) -----------

@@ -52,8 +52,8 @@ from standards.choices import ScoringKind
 from standards.models import Standard
 from standards.selectors import applicable_items, standard_for_year
 
-from . import adjustments, finalization, publication, rules, services
-from .choices import AdjustmentKind, SheetKind, Stage
+from . import adjustments, finalization, publication, rules, services, supervision_lines
+from .choices import AdjustmentKind, RoundStatus, SheetKind, Stage
 from .models import Round, RoundSite, ScoreSheet, Team
 
 # The demo's scorers besides `scorer` (孙伟): officials of the city's and the districts' organization departments
@@ -178,9 +178,21 @@ def seed(options, stdout):
         name = f"{demo.year}年度示范点考评（{batch}）"
         if not Round.objects.filter(name=name, year=demo.year).exists():
             build(demo, name)
+    _sync_supervision(demo, stdout)
     rounds = Round.objects.filter(year=demo.year)
     sheets = ScoreSheet.objects.filter(entry__round__in=rounds, kind=SheetKind.ONSITE).count()
     stdout.write(f"evaluations: {rounds.count()} 个考评轮次, {sheets} 份评分表")
+
+
+def _sync_supervision(demo: Demo, stdout) -> None:
+    """The second batch (being scored) carries the automatic lines the demo's supervision records give (notices,
+    late answers, overdue rectification items, promoted experiences), as the nightly job would (idempotent)."""
+    name = f"{demo.year}年度示范点考评（第二批）"
+    round_ = Round.objects.filter(name=name, year=demo.year, status=RoundStatus.SCORING).first()
+    if round_ is not None:
+        synced = supervision_lines.round_sync_supervision(round_, by=None)
+        if synced.changed:
+            stdout.write(f"evaluations: 第二批按督办记录生成扣分加分 {len(synced.added)} 项")
 
 
 # --- people ---------------------------------------------------------------------------------------------
@@ -321,7 +333,8 @@ def _publish_and_finalize(demo: Demo, round_: Round, *, veto, others) -> None:
                 reason="典型经验“红色驿站”被市委组织部选树推广",
             )
     with demo.at(-19, 9):
-        publication.round_publish(round=round_, by=demo.staff)
+        # The lines above stand for this batch's supervision facts: the demo's supervision records stay out of it.
+        publication.round_publish(round=round_, by=demo.staff, sync_supervision=False)
     objectors = [(entry, _site_leader(demo, entry.site)) for entry in (veto, criticised) if entry is not None]
     for position, (entry, leader) in enumerate(objectors):
         if leader is None:
@@ -350,7 +363,7 @@ def _publish_and_finalize(demo: Demo, round_: Round, *, veto, others) -> None:
                 adjustments.adjustment_withdraw(adjustment=lines[0], by=demo.staff, reason="异议成立：整改已到位")
             with demo.at(-16, 9):
                 reason = "异议成立，撤销一项通报批评扣分后重新公示"
-                publication.round_publish(round=round_, by=demo.staff, reason=reason)
+                publication.round_publish(round=round_, by=demo.staff, reason=reason, sync_supervision=False)
     with demo.at(-9, 10):
         finalization.round_finalize(round=round_, by=demo.staff, today=demo.today - timedelta(days=9))
 

@@ -22,6 +22,7 @@ from .models import Adjustment, Finalization, ItemScore, Publication, Round, Rou
 from .radar import Radar
 from .results import round_policy, round_results, submitted_sheets
 from .selectors import _city_reader
+from .supervision_lines import with_source_links
 
 # Rounds whose results are official: everyone who may see the site may see its result there.
 PUBLIC_STATUSES = (RoundStatus.PUBLISHED, RoundStatus.FINALIZED)
@@ -216,8 +217,11 @@ def _decision(result: rules.SiteResult, policy: rules.Policy) -> str:
     return f"{result.failing_rule}：未通过，{result.outcome_label}"
 
 
-def explanation(entry: RoundSite) -> Explanation | None:
-    """Everything that decided `entry`'s result, or None before the round's results exist (scoring not closed)."""
+def explanation(entry: RoundSite, user=None) -> Explanation | None:
+    """Everything that decided `entry`'s result, or None before the round's results exist (scoring not closed).
+
+    With `user`, each automatic deduction or bonus line carries `source_url`, the page of the supervision record
+    it comes from, when `user` may open that record (supervision_lines.source_links)."""
     round_ = entry.round
     if round_.status not in CLOSED:
         return None
@@ -289,6 +293,8 @@ def explanation(entry: RoundSite) -> Explanation | None:
         .select_related("created_by", "withdrawn_by")
         .order_by("kind", "created_at", "id")
     )
+    if user is not None:
+        adjustments = with_source_links(user, adjustments)
     method_label = Aggregation(policy.aggregation).label if policy.aggregation in Aggregation.values else ""
     return Explanation(
         entry=entry,

@@ -28,6 +28,7 @@ from . import results
 from .choices import ObjectionStatus, RoundStatus, SheetKind, SheetStatus
 from .models import POLICY_FIELDS, Objection, ObjectionFile, Publication, Round, RoundSite, ScoreChange, ScoreSheet
 from .permissions import is_site_leader_of, may_manage_rounds
+from .supervision_lines import round_sync_supervision
 
 MAX_OBJECTION_FILES = 5
 MAX_OBJECTION_TEXT = 5000
@@ -126,14 +127,22 @@ def _staff():
 
 
 @transaction.atomic
-def round_publish(*, round: Round, by, reason: str = "") -> Publication:
+def round_publish(*, round: Round, by, reason: str = "", sync_supervision: bool = True) -> Publication:
     """Publish the round's results for its publication period (公示): from `scored`, or again from `published`
     when the inputs changed since (corrections after objections), which needs a reason. The results are stored as
-    published, with their inputs' fingerprint; the round's site leaders are told."""
+    published, with their inputs' fingerprint; the round's site leaders are told.
+
+    First the automatic deduction and bonus lines are brought in line with the supervision records
+    (supervision_lines.round_sync_supervision), so that what is published includes the current facts
+    (`sync_supervision=False` only for demo data whose lines stand for them, entered by hand)."""
     if not may_manage_rounds(by):
         raise ValidationError(_("只有工作人员可以发布公示"))
     round_ = Round.objects.select_for_update().get(pk=round.pk)
     republish = round_.status == RoundStatus.PUBLISHED
+    if sync_supervision and round_.status in (RoundStatus.SCORED, RoundStatus.PUBLISHED):
+        # Before the checks: a supervision fact that changed since is a change worth republishing. Refused
+        # publications roll it back with the rest (one transaction).
+        round_sync_supervision(round_, by=by)
     problems = publish_problems(round_)
     if problems:
         raise ValidationError(problems)

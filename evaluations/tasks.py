@@ -2,9 +2,16 @@
 
 from celery import shared_task
 
-from . import rankings
+from . import rankings, supervision_lines
 
 
 @shared_task(name="evaluations.tasks.build_rankings")
 def build_rankings(export_id: int) -> None:
     rankings.export_build(export_id)
+
+
+@shared_task(name="evaluations.tasks.sync_supervision_lines")
+def sync_supervision_lines() -> dict:
+    """Nightly: the automatic deduction and bonus lines of rounds being scored or scored, from supervision records
+    (published rounds change only through staff action: supervision_lines' docstring)."""
+    return {str(pk): counts for pk, counts in supervision_lines.sync_open_rounds().items()}

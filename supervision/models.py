@@ -63,7 +63,7 @@ class Attachment(models.Model):
 
     @property
     def is_image(self) -> bool:
-        return self.kind in ("jpg", "png", "webp", "gif")
+        return self.kind in ("jpeg", "png", "webp")
 
 
 # --- tasks (工作任务) -----------------------------------------------------------------------------------

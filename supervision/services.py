@@ -3,22 +3,26 @@
 import datetime
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.services import audit_record
+from core.services import audit_record, notify
 
 from .choices import RectificationStatus
-from .models import Rectification
+from .models import GuidanceVisit, Rectification
 
 
 @transaction.atomic
 def rectifications_create(*, site, by, items: list[dict], origin=None, due_on: datetime.date | None = None) -> list:
-    """Create a site's rectification items; each of `items` is {"title", "detail"?, "item"?}. `origin` is what
-    raised them (a round, a visit)."""
+    """Create a site's rectification items; each of `items` is {"title", "detail"?, "item"?, "due_on"?,
+    "responsible"?}. `origin` is what raised them (a round, a visit); a visit's items also point at it (`visit`)."""
     origin_type = ContentType.objects.get_for_model(origin) if origin is not None else None
+    if isinstance(origin, GuidanceVisit):
+        origin_label = _("%(date)s 指导") % {"date": f"{origin.visited_on:%Y-%m-%d}"}
+    else:
+        origin_label = str(origin)[:200] if origin is not None else ""
     created = []
     for each in items:
         rectification = Rectification(
@@ -29,8 +33,10 @@ def rectifications_create(*, site, by, items: list[dict], origin=None, due_on: d
             due_on=each.get("due_on", due_on),
             origin_type=origin_type,
             origin_id=origin.pk if origin is not None else None,
-            origin_label=str(origin)[:200] if origin is not None else "",
+            origin_label=origin_label,
             created_by=by,
+            visit=origin if isinstance(origin, GuidanceVisit) else None,
+            responsible=(each.get("responsible") or "")[:50],
         )
         rectification.full_clean()
         created.append(rectification)
@@ -47,8 +53,10 @@ def rectifications_create(*, site, by, items: list[dict], origin=None, due_on: d
 
 @transaction.atomic
 def rectification_close(*, rectification: Rectification, by, note: str) -> Rectification:
+    """Close an item in one step with a note (staff acting for the site, e.g. an item put right before it was
+    reported); the site's own path is rectification_report then rectification_accept."""
     rectification = Rectification.objects.select_for_update().get(pk=rectification.pk)
-    if not rectification.is_open:
+    if rectification.status not in (RectificationStatus.OPEN, RectificationStatus.SUBMITTED):
         raise ValidationError(_("该整改事项已不在整改中"))
     if not note.strip():
         raise ValidationError(_("请填写整改情况"))
@@ -83,3 +91,135 @@ def rectifications_cancel(*, ids, by, reason: str) -> int:
         )
         cancelled += 1
     return cancelled
+
+
+# --- the site reports an item done, the recorder (or staff) accepts or reopens it ---------------------------
+
+
+def _locked(rectification: Rectification) -> Rectification:
+    return Rectification.objects.select_for_update().select_related("site", "visit").get(pk=rectification.pk)
+
+
+def _deciders(rectification: Rectification) -> list:
+    """Who is told that an item awaits a decision: its recorder, or (none left) the city staff."""
+    from .selectors import staff_people
+
+    recorder = rectification.created_by
+    if recorder is not None and recorder.is_active:
+        return [recorder]
+    return list(staff_people())
+
+
+def _tell_site(rectification: Rectification, *, by, title: str, body: str = "") -> None:
+    from .selectors import site_people
+
+    for person in site_people([rectification.site_id]).get(rectification.site_id, []):
+        notify(
+            recipient=person,
+            title=title,
+            body=body,
+            url=rectification.get_absolute_url(),
+            actor=by,
+            kind="rectification",
+        )
+
+
+@transaction.atomic
+def rectification_report(*, rectification: Rectification, by, note: str, files=()) -> Rectification:
+    """The site reports an item put right, with a note and evidence (validated by content); it then waits for
+    the recorder's (or staff's) decision."""
+    from .attachments import attach, check_uploads
+    from .permissions import may_report_rectification
+
+    rectification = _locked(rectification)
+    if not may_report_rectification(by, rectification.site):
+        raise PermissionDenied
+    if rectification.status != RectificationStatus.OPEN:
+        raise ValidationError(_("该整改事项不在整改中，不能报告整改完成"))
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": _("请填写整改情况")})
+    checked = check_uploads(files, field="files")
+    rectification.status = RectificationStatus.SUBMITTED
+    rectification.closing_note = note
+    rectification.reported_at, rectification.reported_by = timezone.now(), by
+    rectification.full_clean()
+    rectification.save()
+    attach(owner=rectification, checked=checked, by=by)
+    audit_record(
+        actor=by,
+        action="rectification_report",
+        target=rectification.site,
+        changes={
+            "rectification": [RectificationStatus.OPEN, RectificationStatus.SUBMITTED],
+            "files": [0, len(checked)],
+        },
+    )
+    for person in _deciders(rectification):
+        notify(
+            recipient=person,
+            title=_("%(site)s 报告整改完成：%(title)s")
+            % {"site": rectification.site.name, "title": rectification.title},
+            body=note[:500],
+            url=rectification.get_absolute_url(),
+            actor=by,
+            kind="rectification",
+        )
+    return rectification
+
+
+@transaction.atomic
+def rectification_accept(*, rectification: Rectification, by) -> Rectification:
+    """The recorder (or staff) accepts the reported rectification: the item is closed."""
+    from .permissions import may_decide_rectification
+
+    rectification = _locked(rectification)
+    if not may_decide_rectification(by, rectification):
+        raise PermissionDenied
+    if rectification.status != RectificationStatus.SUBMITTED:
+        raise ValidationError(_("只有待确认的整改事项可以确认完成"))
+    rectification.status = RectificationStatus.CLOSED
+    rectification.closed_at, rectification.closed_by = timezone.now(), by
+    rectification.full_clean()
+    rectification.save()
+    audit_record(
+        actor=by,
+        action="rectification_accept",
+        target=rectification.site,
+        changes={"rectification": [RectificationStatus.SUBMITTED, RectificationStatus.CLOSED]},
+    )
+    _tell_site(rectification, by=by, title=_("整改事项已确认完成：%(title)s") % {"title": rectification.title})
+    return rectification
+
+
+@transaction.atomic
+def rectification_reopen(*, rectification: Rectification, by, reason: str) -> Rectification:
+    """The recorder (or staff) finds the reported rectification insufficient: back to the site, with why."""
+    from .permissions import may_decide_rectification
+
+    rectification = _locked(rectification)
+    if not may_decide_rectification(by, rectification):
+        raise PermissionDenied
+    if rectification.status != RectificationStatus.SUBMITTED:
+        raise ValidationError(_("只有待确认的整改事项可以退回重新整改"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("请填写退回重新整改的原因")})
+    rectification.status = RectificationStatus.OPEN
+    rectification.reopen_reason = reason
+    rectification.full_clean()
+    rectification.save()
+    audit_record(
+        actor=by,
+        action="rectification_reopen",
+        target=rectification.site,
+        changes={"rectification": [RectificationStatus.SUBMITTED, RectificationStatus.OPEN]},
+        reason=reason,
+    )
+    _tell_site(
+        rectification,
+        by=by,
+        title=_("整改事项需重新整改：%(title)s") % {"title": rectification.title},
+        body=reason[:500],
+    )
+    return rectification

@@ -276,6 +276,11 @@ CELERY_BEAT_SCHEDULE = {
     "send-reminders": {"task": "supervision.tasks.send_reminders", "schedule": 300.0},
     # E-mail copies of notifications that were never queued (broker down) or whose job was lost (core.mail).
     "send-pending-emails": {"task": "core.tasks.send_pending_emails", "schedule": 300.0},
+    # Automatic deduction and bonus lines of rounds in scoring from supervision records (evaluations.supervision_lines).
+    "sync-supervision-lines": {
+        "task": "evaluations.tasks.sync_supervision_lines",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 
 # --- Archives -------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from core.feedback import attempt, form_errors_as_messages
 from core.pickers import picker_response
 
-from .. import adjustments
+from .. import adjustments, supervision_lines
 from ..choices import AdjustmentKind, RoundStatus
 from ..filters import AdjustmentFilter
 from ..models import Adjustment, RoundSite
@@ -68,6 +68,8 @@ def adjustment_list(request, pk):
         if problem:
             messages.error(request, problem)
             return redirect(request.get_full_path())
+        if request.POST.get("action") == "sync_supervision":
+            return _sync_supervision(request, round_)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -94,6 +96,7 @@ def adjustment_list(request, pk):
     )
     filterset = AdjustmentFilter(request.GET, queryset=lines)
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = supervision_lines.with_source_links(request.user, page.object_list)
     totals = filterset.qs.order_by().aggregate(
         deductions=Sum("points", filter=Q(kind=AdjustmentKind.DEDUCTION, withdrawn_at__isnull=True)),
         deduction_count=Count("id", filter=Q(kind=AdjustmentKind.DEDUCTION, withdrawn_at__isnull=True)),
@@ -118,6 +121,25 @@ def adjustment_list(request, pk):
             "breadcrumbs": _crumbs(round_, (_("扣分与加分"), None)),
         },
     )
+
+
+def _sync_supervision(request, round_):
+    """The page's "从督办记录更新扣分加分" button: derive the automatic lines again now (supervision_lines)."""
+    try:
+        synced = supervision_lines.round_sync_supervision(round_, by=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        if synced.changed:
+            messages.success(
+                request,
+                _("已按督办记录更新自动扣分加分：新增 %(added)s 项，更新 %(updated)s 项，撤销 %(withdrawn)s 项。")
+                % {"added": len(synced.added), "updated": len(synced.updated), "withdrawn": len(synced.withdrawn)},
+            )
+        else:
+            messages.info(request, _("督办记录没有新的变化，自动扣分加分无需更新。"))
+    return redirect(request.get_full_path())
 
 
 @login_required

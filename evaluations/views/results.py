@@ -141,7 +141,7 @@ def _counts(results) -> dict:
 def explain(request, pk):
     entry = explained_entry(request.user, pk)
     round_ = entry.round
-    facts = explanation(entry)
+    facts = explanation(entry, user=request.user)
     results_url = reverse("evaluations:results", args=[round_.pk])
     return render(
         request,
