@@ -368,3 +368,53 @@ def test_two_concurrent_runs_send_each_step_once(transactional_db, monkeypatch):
     for users in people.values():
         for user in users:
             assert len(titles(user)) == 1
+
+
+def test_publishing_with_the_broker_down_succeeds_and_the_beat_and_sweep_send_later(
+    client, cast, city, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The whole path: staff publish a task (the request) while the broker is down; nothing is lost — the next
+    periodic run sends the publication notice, and the e-mail sweep its mail."""
+    from django.utils import timezone
+
+    from core import mail as core_mail
+    from core import tasks as core_tasks
+    from supervision.assignments import assignment_create
+    from tests.supervision.assignment_setup import build_sites
+
+    sites = build_sites(city, cast)
+    cast.leader.email = "leader@example.cn"
+    cast.leader.save()
+    assignment = assignment_create(
+        by=cast.staff,
+        title="报送年度党建工作总结",
+        due_at=timezone.now() + datetime.timedelta(days=10),
+        target_kind="sites",
+        sites=[sites.a],
+    )
+
+    def down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.send_reminders, "delay", down)
+    monkeypatch.setattr(core_tasks.send_notification_email, "delay", down)
+    client.force_login(cast.staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/supervision/assignments/{assignment.pk}/publish/")
+    assert response.status_code == 302
+    assignment.refresh_from_db()
+    assert assignment.status == AssignmentStatus.PUBLISHED
+    assert not Reminder.objects.exists() and not Notification.objects.filter(recipient=cast.leader).exists()
+
+    # The beat's run while the broker is still half down: the reminder goes out, its mail waits.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reminders.reminders_send() == 1
+    note = Notification.objects.get(recipient=cast.leader)
+    assert note.email_status == "pending" and mail.outbox == []
+
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.send_reminders.delay().get() == 0  # nothing twice
+    assert core_mail.emails_send_pending(now=note.created_at + datetime.timedelta(minutes=3)) == 1
+    note.refresh_from_db()
+    assert note.email_status == "sent" and [m.to for m in mail.outbox] == [["leader@example.cn"]]
