@@ -33,3 +33,19 @@ def add_bootstrap_classes(form) -> None:
             continue
         css = "form-select" if isinstance(widget, forms.Select) else "form-control"
         widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+# --- E-mail preferences (通知设置) --------------------------------------------------------------------------------
+
+
+class NotificationSettingsForm(forms.Form):
+    """One "接收邮件" checkbox per kind of notification the apps declare (core.mail.notification_kinds)."""
+
+    def __init__(self, *args, preferences: list[tuple[str, str, bool]], **kwargs):
+        super().__init__(*args, **kwargs)
+        for kind, label, receives in preferences:
+            self.fields[kind] = forms.BooleanField(label=label, required=False, initial=receives)
+
+    def rows(self):
+        """(label, bound field) for the template's table."""
+        return [(field.label, self[name]) for name, field in self.fields.items()]

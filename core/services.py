@@ -50,12 +50,26 @@ def heartbeat_record(*, source: str, heartbeat_id: int | None = None) -> JobHear
 def notify(*, recipient, title: str, body: str = "", url: str = "", actor=None, kind: str = ""):
     """Leave an in-app message for `recipient` about what `actor` did. Nobody is told of their own act, and
     nobody, quietly, when there is no one to tell. `url` should lead to the very object (a page's anchor).
-    `kind` names what it is about (AppConfig.notification_kinds); kinds that send e-mail copy it by mail."""
-    from .models import Notification
+    `kind` names what it is about (AppConfig.notification_kinds): a declared kind is also mailed to a recipient
+    who has an address and did not turn that kind off (core.mail), after commit and never failing the caller."""
+    from . import mail
+    from .models import EmailStatus, Notification
 
     if recipient is None or (actor is not None and getattr(actor, "pk", None) == recipient.pk):
         return None
-    return Notification.objects.create(recipient=recipient, title=title[:200], body=body, url=url[:500], kind=kind[:40])
+    by_mail = mail.wants_email(recipient, kind)
+    note = Notification.objects.create(
+        recipient=recipient,
+        title=title[:200],
+        body=body,
+        url=url[:500],
+        kind=kind[:40],
+        email_status=EmailStatus.PENDING if by_mail else EmailStatus.NONE,
+    )
+    if by_mail:
+        # After commit, so the worker finds the row; a broker that is down leaves it pending for the sweep.
+        mail.enqueue_on_commit(note.pk)
+    return note
 
 
 @transaction.atomic

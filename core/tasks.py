@@ -22,3 +22,26 @@ def purge_import_previews() -> int:
     from .previews import purge_stale
 
     return purge_stale()
+
+
+# --- E-mail copies of notifications (core.mail) -----------------------------------------------------------------
+
+
+@shared_task(bind=True, name="core.tasks.send_notification_email", max_retries=None, acks_late=True)
+def send_notification_email(self, notification_id: int) -> str:
+    """Mail one notification; on failure retry with exponential backoff (60 s, 120 s, 240 s…) until the last
+    attempt marks it failed (the database counts the attempts, so a sweep's job and a retry share the budget)."""
+    from . import mail
+
+    outcome = mail.email_send(notification_id)
+    if outcome == mail.RETRY:
+        raise self.retry(countdown=mail.backoff(self.request.retries or 0))
+    return outcome
+
+
+@shared_task(name="core.tasks.send_pending_emails")
+def send_pending_emails() -> int:
+    """Every few minutes: send the mails that were never queued (the broker was down) or whose job was lost."""
+    from . import mail
+
+    return mail.emails_send_pending()

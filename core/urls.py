@@ -7,6 +7,7 @@ urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/<int:pk>/", views.notification_open, name="notification_open"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
+    path("notifications/settings/", views.notification_settings, name="notification_settings"),
     path("system/", views.system_status, name="system_status"),
     path("system/heartbeat/", views.heartbeat_request, name="heartbeat_request"),
     path("system/heartbeat/<int:pk>/", views.heartbeat_detail, name="heartbeat_detail"),

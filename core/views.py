@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.timezone import localtime
@@ -89,3 +90,26 @@ def heartbeat_request(request):
 def heartbeat_detail(request, pk: int):
     beat = get_object_or_404(JobHeartbeat, pk=pk)
     return render(request, "core/_heartbeat.html", {"beat": beat})
+
+
+@login_required
+def notification_settings(request):
+    """通知设置: per kind of notification, whether the user also receives it by e-mail (in-app always)."""
+    from . import mail
+    from .forms import NotificationSettingsForm
+
+    bound = request.POST if request.method == "POST" else None  # every box off posts nothing, yet it is a save
+    form = NotificationSettingsForm(bound, preferences=mail.email_preferences(request.user))
+    if request.method == "POST" and form.is_valid():
+        mail.email_preferences_save(user=request.user, receive=form.cleaned_data)
+        messages.success(request, _("通知设置已保存。"))
+        return redirect("core:notification_settings")
+    return render(
+        request,
+        "core/notification_settings.html",
+        {
+            "form": form,
+            "email": (request.user.email or "").strip(),
+            "breadcrumbs": [(_("通知"), reverse("core:notifications")), (_("通知设置"), None)],
+        },
+    )

@@ -293,7 +293,9 @@ def assignment_publish(*, assignment: Assignment, by, now=None) -> Assignment:
     _require_manager(by)
     now = now or timezone.now()
     assignment = (
-        Assignment.objects.select_for_update().select_related("target_round", "target_region").get(pk=assignment.pk)
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("target_round", "target_region")
+        .get(pk=assignment.pk)
     )
     if assignment.status != AssignmentStatus.DRAFT:
         raise ValidationError(_("任务已发布"))

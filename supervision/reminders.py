@@ -47,26 +47,30 @@ def steps_of(assignment: Assignment, until):
     )
 
 
-def _message(assignment: Assignment, step: rules.Step, site_name: str) -> tuple[str, str]:
+def _message(assignment: Assignment, step: rules.Step, site_name: str, now) -> tuple[str, str]:
     due = date_format(timezone.localtime(assignment.due_at), "Y年n月j日 H:i")
+    days_left = rules.days_to_due(assignment.due_at, now, local_zone())
     if step.kind == "published":
         title = _("新工作任务：“%(task)s”，请于 %(due)s 前报送") % {"task": assignment.title, "due": due}
-    elif step.kind == "before":
+    elif now > assignment.due_at:
+        title = _("工作任务“%(task)s”已逾期（截止 %(due)s），请尽快报送") % {"task": assignment.title, "due": due}
+    elif days_left > 0:
+        # Counted when it goes out, not from the step's name: a step sent late (the job was down) or recomputed
+        # after the due date moved would otherwise tell the wrong number of days.
         title = _("工作任务“%(task)s”还有 %(days)s 天截止（%(due)s）") % {
             "task": assignment.title,
-            "days": step.days,
+            "days": days_left,
             "due": due,
         }
-    elif step.kind == "due":
-        title = _("工作任务“%(task)s”今天截止（%(due)s），请及时报送") % {"task": assignment.title, "due": due}
     else:
-        title = _("工作任务“%(task)s”已逾期（截止 %(due)s），请尽快报送") % {"task": assignment.title, "due": due}
+        title = _("工作任务“%(task)s”今天截止（%(due)s），请及时报送") % {"task": assignment.title, "due": due}
     body = _("示范点：%(site)s") % {"site": site_name}
     return title, body
 
 
-def _deliver(assignment: Assignment, target: AssignmentSite, step: rules.Step, skipped, people) -> bool:
-    """Record and send one step to one site; False when another run already did (the unique key)."""
+def _deliver(assignment: Assignment, target: AssignmentSite, step: rules.Step, skipped, people, now) -> bool:
+    """Record and send one step to one site; False when another run already did (the unique key), or when
+    sending failed (then nothing of it stays: the next run tries again)."""
     try:
         with transaction.atomic():
             Reminder.objects.create(
@@ -90,11 +94,16 @@ def _deliver(assignment: Assignment, target: AssignmentSite, step: rules.Step, s
                     ],
                     ignore_conflicts=True,
                 )
-            title, body = _message(assignment, step, target.site.name)
+            title, body = _message(assignment, step, target.site.name, now)
             url = reverse("supervision:target_detail", args=[target.pk])
             for user in people:
                 notify(recipient=user, title=title, body=body, url=url, kind=KIND)
     except IntegrityError:
+        return False
+    except Exception:
+        # One site's failure (a broken address, a bug in a hook) must not starve the others of their reminders;
+        # its transaction rolled back, so the step is still unsent and the next run sends it.
+        logger.exception("reminder %s of task %s to site %s failed", step.key, assignment.pk, target.site_id)
         return False
     return True
 
@@ -107,7 +116,8 @@ def reminders_send(*, now=None, assignment_ids=None) -> int:
     if assignment_ids is not None:
         tasks = tasks.filter(pk__in=list(assignment_ids))
     sent_count = 0
-    for assignment in tasks.order_by("pk").iterator():
+    # A list, not a server-side cursor: every site's delivery commits on its own while we go through them.
+    for assignment in list(tasks.order_by("pk")):
         steps = steps_of(assignment, now)
         owing = list(
             AssignmentSite.objects.filter(assignment=assignment, status__in=OWING)
@@ -128,7 +138,7 @@ def reminders_send(*, now=None, assignment_ids=None) -> int:
             continue
         people = site_people(target.site_id for target, _step, _skipped in due)
         for target, step, skipped in due:
-            if _deliver(assignment, target, step, skipped, people.get(target.site_id, [])):
+            if _deliver(assignment, target, step, skipped, people.get(target.site_id, []), now):
                 sent_count += 1
     if sent_count:
         logger.info("reminders sent: %s", sent_count)

@@ -77,7 +77,7 @@ def reminder_steps(
     - one step per entry of `days_before` (0 is the due day): at 08:00 local time on that day. A step that would
       fall at or before publication is dropped (the publication notice already told them), and so is one that
       would fall at or after the due time (a task due at 07:00 has no due-day reminder at 08:00).
-    - "overdue": every `overdue_every_days` days after the due time, while overdue.
+    - "overdue": every `overdue_every_days` days after the due time, while overdue (none at or before publication).
 
     Keys of the before/due/overdue steps carry the due time they were computed from, so a changed due date
     gives fresh steps and the ones already sent stay sent."""
@@ -98,7 +98,8 @@ def reminder_steps(
     while due_at + every * week <= until:
         steps.append(Step(at=due_at + every * week, key=f"overdue-{week}@{stamp}", kind="overdue", days=week))
         week += 1
-    return sorted(step for step in steps if step.at <= until)
+    # A task published after its due time (or long after) does not also remind of what fell before publication.
+    return sorted(step for step in steps if step.at <= until and (step.kind == "published" or step.at > published_at))
 
 
 def steps_to_send(steps: list[Step], sent: set[str], now: datetime.datetime) -> tuple[Step | None, list[Step]]:

@@ -97,7 +97,9 @@ def rectifications_cancel(*, ids, by, reason: str) -> int:
 
 
 def _locked(rectification: Rectification) -> Rectification:
-    return Rectification.objects.select_for_update().select_related("site", "visit").get(pk=rectification.pk)
+    return (
+        Rectification.objects.select_for_update(of=("self",)).select_related("site", "visit").get(pk=rectification.pk)
+    )
 
 
 def _deciders(rectification: Rectification) -> list:

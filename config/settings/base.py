@@ -201,6 +201,8 @@ def _mailer_from_url(url: str, timeout: int = 10) -> dict:
 MAILERS = {"default": _mailer_from_url(env("EMAIL_URL", default="consolemail://"))}
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="示范点创建管理系统 <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where the system is reached from outside: e-mails link to pages as SITE_URL + path.
+SITE_URL = env("SITE_URL", default="http://localhost:8000").rstrip("/")
 
 # --- Security headers (every mode; prod adds the HTTPS-only ones) ---------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -272,6 +274,8 @@ CELERY_BEAT_SCHEDULE = {
     "purge-import-previews": {"task": "core.tasks.purge_import_previews", "schedule": crontab(minute=20)},
     # The reminder ladder: whatever is due goes out, exactly once (supervision.reminders).
     "send-reminders": {"task": "supervision.tasks.send_reminders", "schedule": 300.0},
+    # E-mail copies of notifications that were never queued (broker down) or whose job was lost (core.mail).
+    "send-pending-emails": {"task": "core.tasks.send_pending_emails", "schedule": 300.0},
     # Automatic deduction and bonus lines of rounds in scoring from supervision records (evaluations.supervision_lines).
     "sync-supervision-lines": {
         "task": "evaluations.tasks.sync_supervision_lines",
