@@ -11,6 +11,12 @@ def _manages(user) -> bool:
 
 
 def _sees_board(user) -> bool:
+    from .board import may_see_board
+
+    return may_see_board(user)
+
+
+def _sees_visits(user) -> bool:
     from accounts.roles import Role
 
     return _manages(user) or user.has_role(Role.DISTRICT, Role.INSTRUCTOR)
@@ -44,7 +50,7 @@ class SupervisionConfig(AppConfig):
     navigation = [
         NavItem(_("督办"), "supervision:board", "bi-alarm", order=50, when=_sees_board),
         NavItem(_("我的任务"), "supervision:my_tasks", "bi-list-check", order=51, when=_has_tasks, badge=_owing_count),
-        NavItem(_("指导记录"), "supervision:visits", "bi-clipboard2-check", order=52, when=_sees_board),
+        NavItem(_("指导记录"), "supervision:visits", "bi-clipboard2-check", order=52, when=_sees_visits),
         NavItem(
             _("工作任务"), "supervision:assignments", "bi-clipboard-check", order=53, when=_manages, group="manage"
         ),

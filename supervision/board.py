@@ -37,11 +37,12 @@ BEHIND_SHOWN = 10
 
 
 def may_see_board(user) -> bool:
-    """City staff see the whole city, district users their region, instructors their sites (the menu's rule,
-    apps._sees_board). Leaders, scorers, team leaders and viewers have their own pages."""
+    """City staff see the whole city, district users their region, instructors their sites, and the city's
+    leaders (领导, read-only viewers) who is behind (DOMAIN.md §9) — the menu's rule, apps._sees_board. Site
+    leaders, scorers and team leaders have their own pages."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    return may_manage_supervision(user) or user.has_role(Role.DISTRICT, Role.INSTRUCTOR)
+    return may_manage_supervision(user) or user.has_role(Role.DISTRICT, Role.INSTRUCTOR, Role.VIEWER)
 
 
 def link(name: str, pk) -> str:

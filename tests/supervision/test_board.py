@@ -241,8 +241,8 @@ EXPORT = reverse("supervision:board_export")
 
 
 @pytest.mark.parametrize("url", [BOARD, EXPORT])
-def test_only_staff_district_users_and_instructors_open_the_board(client, mix, cast, url):
-    allowed = {"admin", "staff", "district", "instructor", "outsider"}
+def test_only_staff_district_users_instructors_and_city_leaders_open_the_board(client, mix, cast, url):
+    allowed = {"admin", "staff", "district", "instructor", "outsider", "viewer"}
     for name, user in cast.by_role().items():
         client.force_login(user)
         response = client.get(url)
