@@ -209,6 +209,9 @@ def _demo_users(password: str) -> int:
                 "unit": unit,
                 "scope": scope,
                 "phone": f"138000000{index:02d}",
+                # An address under .invalid (never delivered): the demo shows e-mail notices in the console
+                # backend (make dev) and on the e-mail settings page without mailing anyone.
+                "email": f"{username}@demo.invalid",
                 "is_superuser": role == Role.ADMIN,
                 # Set here, not only by user_set_roles: the superuser already holds admin, so roles are not
                 # re-set for them and Django's admin would refuse them without it.
