@@ -112,7 +112,7 @@ def _label(assignment: Assignment, listed: list[Site] | None = None) -> str:
             "name": Domain(assignment.target_domain).label if assignment.target_domain else "—"
         }
     if kind == TargetKind.REGION:
-        name = assignment.target_region.name if assignment.target_region else "—"
+        name = str(assignment.target_region) if assignment.target_region else "—"
         return _("区域：%(name)s（含下级）") % {"name": name}
     if kind == TargetKind.STATES:
         names = "、".join(str(SiteState(state).label) for state in assignment.target_states or [])
