@@ -290,11 +290,11 @@ def behind_sites(targets: QuerySet[AssignmentSite], assignment_ids, moment: Mome
     return found
 
 
-def task_rows(rows_page, targets: QuerySet[AssignmentSite], moment: Moment) -> list[TaskRow]:
-    """The TaskRows of one page of assignment_rows (two queries: the tasks, and their sites behind)."""
+def task_rows(rows_page, targets: QuerySet[AssignmentSite], moment: Moment, behind=None) -> list[TaskRow]:
+    """The TaskRows of one page of assignment_rows (two queries: the tasks, and their sites behind — or given)."""
     ids = [row["assignment_id"] for row in rows_page]
     assignments = Assignment.objects.in_bulk(ids)
-    behind = behind_sites(targets, ids, moment)
+    behind = behind_sites(targets, ids, moment) if behind is None else behind
     result = []
     for row in rows_page:
         counts = {
@@ -310,6 +310,58 @@ def task_rows(rows_page, targets: QuerySet[AssignmentSite], moment: Moment) -> l
             )
         )
     return result
+
+
+def task_counts(targets: QuerySet[AssignmentSite], moment: Moment) -> list[dict]:
+    """The rows of assignment_rows (same keys, same order, same numbers), counted per task and stored status in
+    one GROUP BY on the targets alone (an index-only scan of the (assignment, status, site) index): a task's due
+    time is one value, so its overdue and yellow counts follow from its owing ones here, not per row in SQL."""
+    stored = _fetch(targets.order_by().values("assignment_id", "status").annotate(n=Count("pk")))
+    assignments = {
+        pk: (status, due_at)
+        for pk, status, due_at in Assignment.objects.filter(pk__in={pk for pk, _status, _n in stored}).values_list(
+            "pk", "status", "due_at"
+        )
+    }
+    rows: dict[int, dict] = {}
+    keys = ("pending", "submitted", "returned", "accepted", "overdue", "yellow", "total")
+    for pk, status, n in stored:
+        assignment_status, due_at = assignments[pk]
+        row = rows.setdefault(
+            pk,
+            {
+                "assignment_id": pk,
+                **dict.fromkeys(keys, 0),
+                "open": 0 if assignment_status == AssignmentStatus.PUBLISHED else 1,
+                "due_at": due_at,
+            },
+        )
+        row["total"] += n
+        if status in OWING and due_at < moment.now:
+            row["overdue"] += n
+        else:
+            row[status] += n
+        if status in OWING and moment.now <= due_at < moment.yellow_until:
+            row["yellow"] += n
+    return sorted(rows.values(), key=lambda row: (row["open"], row["due_at"], row["assignment_id"]))
+
+
+def behind_page(targets: QuerySet[AssignmentSite], assignment_ids, moment: Moment) -> dict[int, list[Obligation]]:
+    """behind_sites for the tasks of one page, read without numbering every owing row: on PostgreSQL one query of
+    per-task `ORDER BY site_id LIMIT 10` parts (each walks the (assignment, site) index and stops at ten), then
+    the chosen rows with their sites. SQLite (which cannot limit the parts of a UNION) numbers the rows instead."""
+    ids = list(assignment_ids)
+    if not ids or not connections[targets.db].features.supports_slicing_ordering_in_compound:
+        return behind_sites(targets, ids, moment)
+    owing = targets.filter(status__in=OWING).order_by("site_id").values_list("pk", "site_id")
+    parts = [owing.filter(assignment_id=pk)[:BEHIND_SHOWN] for pk in ids]
+    rows = parts[0].union(*parts[1:], all=True).order_by() if len(parts) > 1 else parts[0]
+    chosen_ids = [pk for pk, _site_id in rows]
+    chosen = AssignmentSite.objects.filter(pk__in=chosen_ids).select_related("assignment", "site", "site__region")
+    found: dict[int, list[Obligation]] = {}
+    for target in chosen.order_by("assignment_id", "site__name", "site_id"):
+        found.setdefault(target.assignment_id, []).append(target_obligation(target, moment))
+    return found
 
 
 # --- per site ----------------------------------------------------------------------------------------------
@@ -337,7 +389,8 @@ class Tallies:
     answers, open and overdue rectification items)."""
 
     sites: list[SiteTally]
-    regions: dict[int, list[int]]
+    regions: dict  # region id (or region path, when by_path) → figures
+    by_path: bool = False
 
 
 def tally(targets: QuerySet[AssignmentSite], rectifications: QuerySet[Rectification], moment: Moment) -> Tallies:
@@ -391,6 +444,86 @@ def sites_with_obligations(
     """The sites that owe something among `targets` (owing answers) or `rectifications` (open items), most red
     first, then most yellow, then most obligations."""
     return tally(targets, rectifications, moment).sites
+
+
+PAGE_ORDER = "GROUP BY u.site_id ORDER BY 2 DESC, 3 DESC, 4 DESC, u.site_id LIMIT %s OFFSET %s"  # SiteTally.order
+
+
+class SitePage:
+    """sites_with_obligations as a sequence for a Paginator, read a page at a time: the count and each slice are
+    one SQL query (per-site counts of the owing targets and open items, UNION ALL, summed per site, ordered as
+    SiteTally.order, LIMIT/OFFSET), so no per-site list is built in Python, whatever the number of sites."""
+
+    def __init__(self, targets: QuerySet[AssignmentSite], rectifications: QuerySet[Rectification], moment: Moment):
+        owing = targets.filter(status__in=OWING).order_by()
+        self.db = targets.db
+        self._owing_sites = owing.values("site_id")
+        self._item_sites = rectifications.order_by().values("site_id")
+        self._parts = [
+            owing.values("site_id").annotate(
+                red=Count("pk", filter=target_light_q(Light.RED, moment)),
+                yellow=Count("pk", filter=target_light_q(Light.YELLOW, moment)),
+                total=Count("pk"),
+            ),
+            self._item_sites.annotate(
+                red=Count("pk", filter=rectification_light_q(Light.RED, moment)),
+                yellow=Count("pk", filter=rectification_light_q(Light.YELLOW, moment)),
+                total=Count("pk"),
+            ),
+        ]
+        self._count = None
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = self._owing_sites.union(self._item_sites).count()
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list[SiteTally]:
+        start, stop = window.start or 0, window.stop
+        parts = [part.query.sql_with_params() for part in self._parts]
+        # The parts are the ORM's own SQL with their parameters passed alongside: nothing typed is pasted in.
+        inner = " UNION ALL ".join(f"SELECT * FROM ({part}) AS p{n}" for n, (part, _params) in enumerate(parts))  # noqa: S608
+        sql = f"SELECT u.site_id, SUM(u.red), SUM(u.yellow), SUM(u.total) FROM ({inner}) AS u {PAGE_ORDER}"  # noqa: S608
+        params = [param for _part, each in parts for param in each] + [stop - start, start]
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            return [SiteTally(pk, int(red), int(yellow), int(total)) for pk, red, yellow, total in cursor.fetchall()]
+
+
+def region_tallies(targets: QuerySet[AssignmentSite], rectifications: QuerySet[Rectification], moment: Moment):
+    """The per-region half of `tally` (the district table's figures) without the per-site half: one GROUP BY per
+    table on the site's region path (so district_rows needs no region query, however many regions)."""
+    past_due = Q(assignment__due_at__lt=moment.now)
+    target_rows = (
+        targets.order_by()
+        .values("site__region__path")
+        .annotate(
+            due=Count("pk", filter=past_due),
+            on_time=Count("pk", filter=past_due & Q(first_submitted_at__isnull=False, late=False)),
+            red=Count("pk", filter=target_light_q(Light.RED, moment)),
+        )
+        .values_list("site__region__path", "due", "on_time", "red")
+    )
+    item_rows = (
+        rectifications.order_by()
+        .values("site__region__path")
+        .annotate(total=Count("pk"), red=Count("pk", filter=rectification_light_q(Light.RED, moment)))
+        .values_list("site__region__path", "total", "red")
+    )
+    regions: dict[int, list[int]] = {}
+    for region_id, due, on_time, red in _fetch(target_rows):
+        figures = regions.setdefault(region_id, [0, 0, 0, 0, 0])
+        figures[0] += due
+        figures[1] += on_time
+        figures[2] += red
+    for region_id, total, red in _fetch(item_rows):
+        figures = regions.setdefault(region_id, [0, 0, 0, 0, 0])
+        figures[3] += total
+        figures[4] += red
+    return Tallies(sites=[], regions=regions, by_path=True)
 
 
 @dataclass
@@ -486,11 +619,16 @@ def district_rows(
     if not districts:
         return []
     tallies = tallies or tally(targets, rectifications, moment)
-    paths = dict(Region.objects.filter(pk__in=list(tallies.regions)).values_list("pk", "path"))
+    if tallies.by_path:
+        paths = {path: path for path in tallies.regions}
+    else:
+        paths = dict(Region.objects.filter(pk__in=list(tallies.regions)).values_list("pk", "path"))
+    by_path = {district.path: district for district in districts}
     totals = {district.pk: [0, 0, 0, 0, 0] for district in districts}
-    for region_id, figures in tallies.regions.items():
-        path = paths.get(region_id, "")
-        district = next((each for each in districts if path.startswith(each.path)), None)
+    for region, figures in tallies.regions.items():
+        # A district is a depth-1 node: its path is the first two ids of the paths under it ("/1/4/" of "/1/4/17/").
+        path = paths.get(region) or ""
+        district = by_path.get("/".join(path.split("/")[:3]) + "/")
         if district is not None:
             totals[district.pk] = [a + b for a, b in zip(totals[district.pk], figures, strict=True)]
     rows = [

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_safe
 
 from .. import board as selectors
@@ -30,39 +31,49 @@ def _filtered(request):
     return filterset, targets, rectifications, moment
 
 
+# The board's three views, one per request (each a link: `?tab=…`, no script needed): the tasks' counts, the
+# sites behind (a page of them, ordered and cut in SQL), the districts' shares. Computing one is a scan of the
+# standings; computing all three on every request was three.
+TABS = {"tasks": _lazy("按任务"), "sites": _lazy("按示范点"), "districts": _lazy("按区县")}
+
+
 @require_safe
 @login_required
 def board(request):
-    """Who is behind, at a glance: per task, per site, per district."""
+    """Who is behind, at a glance: per task, per site, per district — one of them per page."""
     filterset, targets, rectifications, moment = _filtered(request)
     user = request.user
-
-    # A few dozen tasks a year: read them all at once (one query, no separate count), show a page.
-    task_page = Paginator(list(selectors.assignment_rows(targets, moment)), TASKS_PER_PAGE).get_page(
-        request.GET.get("tasks_page")
-    )
-    tasks = selectors.task_rows(task_page.object_list, targets, moment)
-
-    tallies = selectors.tally(targets, rectifications, moment)
-    site_page = Paginator(tallies.sites, SITES_PER_PAGE).get_page(request.GET.get("page"))
-    sites = selectors.site_rows(site_page.object_list, targets, rectifications, moment)
-
-    return render(
-        request,
-        "supervision/board.html",
-        {
-            "filter": filterset,
-            "filtered": filterset.active,
-            "task_page": task_page,
-            "tasks": tasks,
-            "page_obj": site_page,
-            "sites": sites,
-            "districts": selectors.district_rows(user, targets, rectifications, moment, tallies),
-            "manager": may_manage_supervision(user),
-            "moment": moment,
-            "breadcrumbs": [(_("督办看板"), None)],
-        },
-    )
+    tab = request.GET.get("tab", "")
+    tab = tab if tab in TABS else "tasks"
+    context = {
+        "filter": filterset,
+        "filtered": filterset.active,
+        "tab": tab,
+        "tabs": list(TABS.items()),
+        "manager": may_manage_supervision(user),
+        "moment": moment,
+        "breadcrumbs": [(_("督办看板"), None)],
+    }
+    if tab == "tasks":
+        # A few dozen tasks a year: their counts in one query (no separate count), a page of them shown.
+        task_page = Paginator(selectors.task_counts(targets, moment), TASKS_PER_PAGE).get_page(
+            request.GET.get("tasks_page")
+        )
+        ids = [row["assignment_id"] for row in task_page.object_list]
+        context["task_page"] = task_page
+        context["tasks"] = selectors.task_rows(
+            task_page.object_list, targets, moment, selectors.behind_page(targets, ids, moment)
+        )
+    elif tab == "sites":
+        site_page = Paginator(selectors.SitePage(targets, rectifications, moment), SITES_PER_PAGE).get_page(
+            request.GET.get("page")
+        )
+        context["page_obj"] = site_page
+        context["sites"] = selectors.site_rows(site_page.object_list, targets, rectifications, moment)
+    else:
+        tallies = selectors.region_tallies(targets, rectifications, moment)
+        context["districts"] = selectors.district_rows(user, targets, rectifications, moment, tallies)
+    return render(request, "supervision/board.html", context)
 
 
 @require_safe
