@@ -207,7 +207,7 @@ def _villages(count: int) -> None:
     districts = list(Region.objects.filter(kind=RegionKind.DISTRICT).order_by("path"))
     Region.objects.bulk_create(
         [
-            Region(name=f"第{n + 1}村", kind=RegionKind.VILLAGE, parent=districts[n % len(districts)], depth=2)
+            Region(name=f"基准村{n + 1:05d}", kind=RegionKind.VILLAGE, parent=districts[n % len(districts)], depth=2)
             for n in range(count)
         ],
         batch_size=BATCH,

@@ -13,10 +13,11 @@ import functools
 import heapq
 from dataclasses import dataclass, field
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Case, Count, F, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.expressions import Window
-from django.db.models.functions import RowNumber
+from django.db.models.functions import Coalesce, RowNumber
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -26,7 +27,7 @@ from sites.models import Site
 from sites.selectors import sites_visible_to, target_districts
 
 from . import rules
-from .choices import OWING, AnswerStatus, AssignmentStatus, Light, RectificationStatus
+from .choices import OWING, STORED_ANSWER_STATUSES, AnswerStatus, AssignmentStatus, Light, RectificationStatus
 from .models import Assignment, AssignmentSite, Rectification
 from .permissions import may_manage_supervision
 
@@ -135,7 +136,10 @@ def board_targets(user) -> QuerySet[AssignmentSite]:
     if not sites_visible_to(user).query.where:
         # A city-wide scope restricts nothing: leave out its "site in all sites" join, which every aggregate of
         # the board would otherwise pay for once more (the same rows, measurably faster at 10,000 sites).
-        return AssignmentSite.objects.exclude(assignment__status=AssignmentStatus.DRAFT)
+        # The tasks as a list of ids (a few dozen a year), not a join: every count then reads AssignmentSite
+        # alone, and the covering indexes answer it without the table.
+        tasks = Assignment.objects.exclude(status=AssignmentStatus.DRAFT).values_list("pk", flat=True)
+        return AssignmentSite.objects.filter(assignment_id__in=list(tasks))
     return targets_visible_to(user)
 
 
@@ -150,7 +154,10 @@ def board_rectifications(user) -> QuerySet[Rectification]:
 def _fetch(queryset) -> list[tuple]:
     """The rows of a values() queryset as plain tuples, without the ORM's per-value converters (thousands of
     rows of counts: the converters cost more than the query)."""
-    sql, params = queryset.query.sql_with_params()
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:  # .none(), e.g. the items under a status filter other than overdue
+        return []
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -312,36 +319,63 @@ def task_rows(rows_page, targets: QuerySet[AssignmentSite], moment: Moment, behi
     return result
 
 
-def task_counts(targets: QuerySet[AssignmentSite], moment: Moment) -> list[dict]:
-    """The rows of assignment_rows (same keys, same order, same numbers), counted per task and stored status in
-    one GROUP BY on the targets alone (an index-only scan of the (assignment, status, site) index): a task's due
-    time is one value, so its overdue and yellow counts follow from its owing ones here, not per row in SQL."""
-    stored = _fetch(targets.order_by().values("assignment_id", "status").annotate(n=Count("pk")))
-    assignments = {
-        pk: (status, due_at)
-        for pk, status, due_at in Assignment.objects.filter(pk__in={pk for pk, _status, _n in stored}).values_list(
-            "pk", "status", "due_at"
-        )
-    }
-    rows: dict[int, dict] = {}
+def task_counts(targets: QuerySet[AssignmentSite], moment: Moment, *, per_task: bool = True) -> list[dict]:
+    """The rows of assignment_rows (same keys, same order, same numbers), read as one count per task and stored
+    status: each a correlated `COUNT(*)` that PostgreSQL answers from one range of the (assignment, status, site)
+    index without touching the table (a GROUP BY over every standing hashed them all). A task's due time is one
+    value, so its overdue and yellow counts follow from its owing counts here, as rules.answer_status and
+    rules.light say (the due second itself not yet overdue; yellow until local midnight three days ahead).
+
+    `per_task=False` (a district's or a filtered board: a part of the standings, found through the sites) counts
+    them in one GROUP BY instead, which reads only that part."""
+    if not per_task:
+        return _grouped_task_counts(targets, moment)
+
+    def counted(status):
+        matching = targets.filter(assignment_id=OuterRef("pk"), status=status).order_by().values("assignment_id")
+        return Coalesce(Subquery(matching.annotate(n=Count("*")).values("n")), 0)
+
+    stored = [str(status) for status in STORED_ANSWER_STATUSES]
+    tasks = (
+        Assignment.objects.exclude(status=AssignmentStatus.DRAFT)
+        .order_by()
+        .annotate(**{f"n_{status}": counted(status) for status in stored})
+        .values_list("pk", "status", "due_at", *(f"n_{status}" for status in stored))
+    )
     keys = ("pending", "submitted", "returned", "accepted", "overdue", "yellow", "total")
+    rows = []
+    for pk, assignment_status, due_at, *numbers in tasks:
+        row = {"assignment_id": pk, **dict.fromkeys(keys, 0)}
+        row["open"] = 0 if assignment_status == AssignmentStatus.PUBLISHED else 1
+        row["due_at"] = due_at
+        for status, n in zip(stored, numbers, strict=True):
+            row["total"] += n
+            owing = status in OWING
+            row["overdue" if owing and due_at < moment.now else status] += n
+            if owing and moment.now <= due_at < moment.yellow_until:
+                row["yellow"] += n
+        if row["total"]:
+            rows.append(row)
+    return sorted(rows, key=lambda row: (row["open"], row["due_at"], row["assignment_id"]))
+
+
+def _grouped_task_counts(targets: QuerySet[AssignmentSite], moment: Moment) -> list[dict]:
+    stored = _fetch(targets.order_by().values("assignment_id", "status").annotate(n=Count("*")))
+    tasks = Assignment.objects.filter(pk__in={pk for pk, _status, _n in stored}).values_list("pk", "status", "due_at")
+    assignments = {pk: (status, due_at) for pk, status, due_at in tasks}
+    keys = ("pending", "submitted", "returned", "accepted", "overdue", "yellow", "total")
+    rows: dict[int, dict] = {}
     for pk, status, n in stored:
         assignment_status, due_at = assignments[pk]
-        row = rows.setdefault(
-            pk,
-            {
-                "assignment_id": pk,
-                **dict.fromkeys(keys, 0),
-                "open": 0 if assignment_status == AssignmentStatus.PUBLISHED else 1,
-                "due_at": due_at,
-            },
-        )
+        row = rows.get(pk)
+        if row is None:
+            row = rows[pk] = {"assignment_id": pk, **dict.fromkeys(keys, 0)}
+            row["open"] = 0 if assignment_status == AssignmentStatus.PUBLISHED else 1
+            row["due_at"] = due_at
         row["total"] += n
-        if status in OWING and due_at < moment.now:
-            row["overdue"] += n
-        else:
-            row[status] += n
-        if status in OWING and moment.now <= due_at < moment.yellow_until:
+        owing = status in OWING
+        row["overdue" if owing and due_at < moment.now else status] += n
+        if owing and moment.now <= due_at < moment.yellow_until:
             row["yellow"] += n
     return sorted(rows.values(), key=lambda row: (row["open"], row["due_at"], row["assignment_id"]))
 
@@ -459,17 +493,25 @@ class SitePage:
         self.db = targets.db
         self._owing_sites = owing.values("site_id")
         self._item_sites = rectifications.order_by().values("site_id")
+        # One row per obligation (site, red?, yellow?, 1), summed once per site outside. An owing answer's light
+        # is its task's (one due time): the tasks are sorted into red and yellow here, so the rows need no join.
+        due = dict(Assignment.objects.exclude(status=AssignmentStatus.DRAFT).values_list("pk", "due_at"))
+        red = [pk for pk, at in due.items() if at < moment.now]
+        yellow = [pk for pk, at in due.items() if moment.now <= at < moment.yellow_until]
+        one, zero = Value(1), Value(0)
         self._parts = [
-            owing.values("site_id").annotate(
-                red=Count("pk", filter=target_light_q(Light.RED, moment)),
-                yellow=Count("pk", filter=target_light_q(Light.YELLOW, moment)),
-                total=Count("pk"),
-            ),
-            self._item_sites.annotate(
-                red=Count("pk", filter=rectification_light_q(Light.RED, moment)),
-                yellow=Count("pk", filter=rectification_light_q(Light.YELLOW, moment)),
-                total=Count("pk"),
-            ),
+            owing.annotate(
+                red=Case(When(assignment_id__in=red, then=one), default=zero),
+                yellow=Case(When(assignment_id__in=yellow, then=one), default=zero),
+                total=one,
+            ).values_list("site_id", "red", "yellow", "total"),
+            rectifications.order_by()
+            .annotate(
+                red=Case(When(rectification_light_q(Light.RED, moment), then=one), default=zero),
+                yellow=Case(When(rectification_light_q(Light.YELLOW, moment), then=one), default=zero),
+                total=one,
+            )
+            .values_list("site_id", "red", "yellow", "total"),
         ]
         self._count = None
 
@@ -483,7 +525,14 @@ class SitePage:
 
     def __getitem__(self, window: slice) -> list[SiteTally]:
         start, stop = window.start or 0, window.stop
-        parts = [part.query.sql_with_params() for part in self._parts]
+        parts = []
+        for part in self._parts:
+            try:
+                parts.append(part.query.sql_with_params())
+            except EmptyResultSet:  # a filter that leaves no items (e.g. a status other than overdue)
+                continue
+        if not parts or stop <= start:
+            return []
         # The parts are the ORM's own SQL with their parameters passed alongside: nothing typed is pasted in.
         inner = " UNION ALL ".join(f"SELECT * FROM ({part}) AS p{n}" for n, (part, _params) in enumerate(parts))  # noqa: S608
         sql = f"SELECT u.site_id, SUM(u.red), SUM(u.yellow), SUM(u.total) FROM ({inner}) AS u {PAGE_ORDER}"  # noqa: S608

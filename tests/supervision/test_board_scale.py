@@ -1,0 +1,201 @@
+"""The board at scale (issue 12): one section per request, each read in a shape that does not grow with the rows.
+
+- the new reads give exactly the old numbers and order (task_counts = assignment_rows, SitePage = the merged
+  per-site tallies, region_tallies' district table = tally's), for every role and filter;
+- each tab's queries and HTML do not grow with the number of sites or of regions (a district user, the last page);
+- on PostgreSQL, EXPLAIN of the queries the page runs uses the covering indexes."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.choices import RegionKind
+from supervision import board
+from supervision.models import AssignmentSite
+from tests.factories import (
+    AssignmentFactory,
+    AssignmentSiteFactory,
+    PartyOrganizationFactory,
+    RectificationFactory,
+    RegionFactory,
+    SiteFactory,
+)
+from tests.supervision.test_board import NOW, STORED, TODAY, _board, mix  # noqa: F401 - mix is a fixture
+
+BOARD = reverse("supervision:board")
+TABS = ["tasks", "sites", "districts"]
+FILTERS = [
+    {},
+    {"light": "red"},
+    {"light": "yellow"},
+    {"light": "green"},
+    {"status": "overdue"},
+    {"status": "pending"},
+    {"status": "submitted"},
+    {"domain": "two_new"},
+]
+
+
+@pytest.mark.parametrize("data", FILTERS, ids=lambda data: "-".join(data.values()) or "all")
+@pytest.mark.parametrize("who", ["staff", "district", "instructor", "outsider"])
+@pytest.mark.parametrize("now", [NOW, NOW + datetime.timedelta(seconds=1)], ids=["at-the-due-second", "one-after"])
+def test_the_new_reads_give_the_old_numbers_and_order(mix, cast, city, who, data, now):  # noqa: F811
+    user = getattr(cast, who)
+    targets, items, moment = _board(user, now=now, data=data)
+    expected = list(board.assignment_rows(targets, moment))
+    assert board.task_counts(targets, moment) == expected
+    assert board.task_counts(targets, moment, per_task=False) == expected
+
+    merged = board.sites_with_obligations(targets, items, moment)
+    page = board.SitePage(targets, items, moment)
+    assert page.count() == len(merged)
+    assert [page[n : n + 2] for n in range(0, len(merged), 2)] == [merged[n : n + 2] for n in range(0, len(merged), 2)]
+
+    old = board.district_rows(user, targets, items, moment)
+    new = board.district_rows(user, targets, items, moment, board.region_tallies(targets, items, moment))
+    assert [vars(row) for row in new] == [vars(row) for row in old]
+
+
+def test_the_sites_behind_a_task_are_the_same_read_either_way(mix, cast):  # noqa: F811
+    targets, _items, moment = _board(cast.staff)
+    ids = [row["assignment_id"] for row in board.assignment_rows(targets, moment)]
+    old = board.behind_sites(targets, ids, moment)
+    new = board.behind_page(targets, ids, moment)
+    assert {pk: [each.pk for each in rows] for pk, rows in new.items()} == {
+        pk: [each.pk for each in rows] for pk, rows in old.items()
+    }
+
+
+def test_each_tab_is_a_link_and_shows_its_section_only(client, mix, cast):  # noqa: F811
+    client.force_login(cast.staff)
+    sections = {"tasks": 'id="by-task"', "sites": 'id="by-site"', "districts": 'id="by-district"'}
+    for tab in TABS:
+        text = client.get(BOARD, {"tab": tab, "light": "red"}).content.decode()
+        assert [name for name, marker in sections.items() if marker in text] == [tab]
+        for other in TABS:
+            assert f"?tab={other}&amp;light=red" in text or f"?light=red&amp;tab={other}" in text
+        assert 'aria-current="page"' in text
+    assert 'id="by-task"' in client.get(BOARD, {"tab": "nonsense"}).content.decode()
+
+
+# --- constant in sites and in regions ------------------------------------------------------------------------
+
+
+def _grow(city, *, sites: int, villages: int):
+    """`sites` more sites in district A spread over `villages` new villages, each with three tasks' standings
+    and an overdue rectification item."""
+    start = city.district_a.children.count()
+    regions = [
+        RegionFactory(name=f"新村{start + n}", kind=RegionKind.VILLAGE, parent=city.district_a) for n in range(villages)
+    ]
+    made = [
+        SiteFactory(organization=PartyOrganizationFactory(region=regions[n % villages], domain="rural"))
+        for n in range(sites)
+    ]
+    for offset in range(3):
+        assignment = AssignmentFactory(due_at=NOW + datetime.timedelta(days=offset * 3 - 2))
+        for n, site in enumerate(made):
+            AssignmentSiteFactory(assignment=assignment, site=site, status=STORED[(n + offset) % 4])
+    for site in made:
+        RectificationFactory(site=site, due_on=TODAY - datetime.timedelta(days=1))
+
+
+def _measure(client, params):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(BOARD, params)
+    assert response.status_code == 200
+    return len(captured)
+
+
+PAGES = [{"tab": "tasks"}, {"tab": "sites"}, {"tab": "sites", "page": 10**6}, {"tab": "districts"}]
+
+
+@pytest.mark.parametrize("who", ["staff", "district"])
+def test_each_tab_keeps_its_queries_as_sites_and_regions_grow(client, cast, city, who):
+    client.force_login(getattr(cast, who))
+    _grow(city, sites=1, villages=1)
+    few = [_measure(client, params) for params in PAGES]
+    _grow(city, sites=45, villages=2)
+    many_sites = [_measure(client, params) for params in PAGES]
+    _grow(city, sites=3, villages=60)
+    many_regions = [_measure(client, params) for params in PAGES]
+    assert few == many_sites == many_regions
+    assert max(many_regions) <= 20
+
+
+@pytest.mark.parametrize("who", ["staff", "district"])
+def test_the_district_tab_does_not_grow_with_the_regions(client, cast, city, who):
+    client.force_login(getattr(cast, who))
+    _grow(city, sites=3, villages=1)
+    few = _section(client.get(BOARD, {"tab": "districts"}))
+    _grow(city, sites=0, villages=80)
+    many = _section(client.get(BOARD, {"tab": "districts"}))
+    assert len(many) == len(few) and "甲区" in many
+
+
+def _section(response) -> str:
+    """The board's section (the region picker above it is the pickers' own: tests/test_scale_options.py)."""
+    text = response.content.decode()
+    return text[text.index('<section id="by-') : text.rindex("</section>")]
+
+
+# --- PostgreSQL: the plans -------------------------------------------------------------------------------------
+
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="EXPLAIN of PostgreSQL's plans")
+
+
+def _bulk(city, sites: int, tasks: int = 4):
+    """`sites` sites (bench/evaluations_data.py's small city) with `tasks` tasks' standings, written in bulk, then
+    ANALYZE: enough rows that the planner chooses what it would choose in a city."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    import evaluations_data  # bench/ holds scripts, not a package: importable through the path above
+
+    site_ids = evaluations_data._sites(sites)
+    for offset in range(tasks):
+        assignment = AssignmentFactory(due_at=NOW + datetime.timedelta(days=offset * 3 - 2))
+        AssignmentSite.objects.bulk_create(
+            [
+                AssignmentSite(assignment=assignment, site_id=pk, status=STORED[(n + offset) % 4])
+                for n, pk in enumerate(site_ids)
+            ],
+            batch_size=5000,
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def _plan(sql, params) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {sql}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@postgresql_only
+def test_the_task_counts_are_index_only_scans_of_the_covering_index(cast, city):
+    _bulk(city, 4000)
+    targets, _items, moment = _board(cast.staff)
+    captured = []
+    with CaptureQueriesContext(connection) as queries:
+        board.task_counts(targets, moment)
+    captured = [each["sql"] for each in queries.captured_queries]
+    plan = _plan(captured[-1], None)
+    # Index Only Scan after a VACUUM (production); in the test transaction the visibility map is not set: bitmap.
+    assert "supervision_target_task_cover" in plan, plan
+    assert "Seq Scan on supervision_assignmentsite" not in plan, plan
+
+
+@postgresql_only
+def test_the_sites_behind_a_task_stop_at_ten_on_an_index(cast, city):
+    _bulk(city, 4000)
+    targets, _items, moment = _board(cast.staff)
+    ids = [row["assignment_id"] for row in board.task_counts(targets, moment)]
+    with CaptureQueriesContext(connection) as queries:
+        board.behind_page(targets, ids, moment)
+    plan = _plan(queries.captured_queries[0]["sql"], None)
+    assert "Limit" in plan and "Seq Scan on supervision_assignmentsite" not in plan, plan
