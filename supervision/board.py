@@ -514,6 +514,23 @@ class SitePage:
             .values_list("site_id", "red", "yellow", "total"),
         ]
         self._count = None
+        self._read: dict[int, list[SiteTally]] = {}  # offset → rows read ahead by read_page
+
+    def read_page(self, number, per_page: int) -> None:
+        """Read page `number` and the count together (`COUNT(*) OVER ()`: one pass over the obligations, not
+        two) when the page exists; the Paginator's count() and slice then take them from here. A page past the
+        end (or not a number) leaves both to the Paginator (a count, then the last page)."""
+        try:
+            number = max(1, int(number or 1))
+        except (TypeError, ValueError):
+            number = 1
+        start = (number - 1) * per_page
+        rows = self._rows(start, per_page, with_count=True)
+        if rows:
+            self._count = rows[0][-1]
+            self._read[start] = [SiteTally(*row[:4]) for row in rows]
+        elif number == 1:
+            self._count = 0
 
     def count(self) -> int:
         if self._count is None:
@@ -525,34 +542,42 @@ class SitePage:
 
     def __getitem__(self, window: slice) -> list[SiteTally]:
         start, stop = window.start or 0, window.stop
+        if start in self._read:
+            return self._read[start][: stop - start]
+        return [SiteTally(*row) for row in self._rows(start, stop - start)]
+
+    def _rows(self, start: int, limit: int, *, with_count: bool = False) -> list[tuple]:
         parts = []
         for part in self._parts:
             try:
                 parts.append(part.query.sql_with_params())
             except EmptyResultSet:  # a filter that leaves no items (e.g. a status other than overdue)
                 continue
-        if not parts or stop <= start:
+        if not parts or limit <= 0:
             return []
         # The parts are the ORM's own SQL with their parameters passed alongside: nothing typed is pasted in.
         inner = " UNION ALL ".join(f"SELECT * FROM ({part}) AS p{n}" for n, (part, _params) in enumerate(parts))  # noqa: S608
-        sql = f"SELECT u.site_id, SUM(u.red), SUM(u.yellow), SUM(u.total) FROM ({inner}) AS u {PAGE_ORDER}"  # noqa: S608
-        params = [param for _part, each in parts for param in each] + [stop - start, start]
+        counted = ", COUNT(*) OVER ()" if with_count else ""
+        sql = f"SELECT u.site_id, SUM(u.red), SUM(u.yellow), SUM(u.total){counted} FROM ({inner}) AS u {PAGE_ORDER}"  # noqa: S608
+        params = [param for _part, each in parts for param in each] + [limit, start]
         with connections[self.db].cursor() as cursor:
             cursor.execute(sql, params)
-            return [SiteTally(pk, int(red), int(yellow), int(total)) for pk, red, yellow, total in cursor.fetchall()]
+            return [tuple(int(value) for value in row) for row in cursor.fetchall()]
 
 
 def region_tallies(targets: QuerySet[AssignmentSite], rectifications: QuerySet[Rectification], moment: Moment):
     """The per-region half of `tally` (the district table's figures) without the per-site half: one GROUP BY per
     table on the site's region path (so district_rows needs no region query, however many regions)."""
-    past_due = Q(assignment__due_at__lt=moment.now)
+    # A task's due time is one value: the tasks past it, as a list of ids, spare every row a join to its task.
+    past = Assignment.objects.exclude(status=AssignmentStatus.DRAFT).filter(due_at__lt=moment.now)
+    past_due = Q(assignment_id__in=list(past.values_list("pk", flat=True)) or [0])  # [0]: no id, none past
     target_rows = (
         targets.order_by()
         .values("site__region__path")
         .annotate(
             due=Count("pk", filter=past_due),
             on_time=Count("pk", filter=past_due & Q(first_submitted_at__isnull=False, late=False)),
-            red=Count("pk", filter=target_light_q(Light.RED, moment)),
+            red=Count("pk", filter=past_due & Q(status__in=OWING)),
         )
         .values_list("site__region__path", "due", "on_time", "red")
     )

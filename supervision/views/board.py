@@ -71,9 +71,9 @@ def board(request):
             task_page.object_list, targets, moment, selectors.behind_page(targets, ids, moment)
         )
     elif tab == "sites":
-        site_page = Paginator(selectors.SitePage(targets, rectifications, moment), SITES_PER_PAGE).get_page(
-            request.GET.get("page")
-        )
+        sequence = selectors.SitePage(targets, rectifications, moment)
+        sequence.read_page(request.GET.get("page"), SITES_PER_PAGE)
+        site_page = Paginator(sequence, SITES_PER_PAGE).get_page(request.GET.get("page"))
         context["page_obj"] = site_page
         context["sites"] = selectors.site_rows(site_page.object_list, targets, rectifications, moment)
     else:

@@ -53,6 +53,13 @@ def test_the_new_reads_give_the_old_numbers_and_order(mix, cast, city, who, data
     page = board.SitePage(targets, items, moment)
     assert page.count() == len(merged)
     assert [page[n : n + 2] for n in range(0, len(merged), 2)] == [merged[n : n + 2] for n in range(0, len(merged), 2)]
+    for number in range(1, len(merged) + 2):
+        ahead = board.SitePage(targets, items, moment)
+        ahead.read_page(number, 2)
+        assert (
+            ahead.count() == len(merged)
+            and ahead[(number - 1) * 2 : number * 2] == merged[(number - 1) * 2 : number * 2]
+        )
 
     old = board.district_rows(user, targets, items, moment)
     new = board.district_rows(user, targets, items, moment, board.region_tallies(targets, items, moment))
