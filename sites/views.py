@@ -23,7 +23,7 @@ from core.pickers import picker_response
 
 from . import exports, imports, services
 from .choices import ENTERPRISE_DOMAINS, SiteState
-from .filters import SiteFilter
+from .filters import SiteFilter, instructors_for
 from .forms import (
     BatchForm,
     GroupFormSet,
@@ -130,6 +130,18 @@ def site_picker(request):
         search=["name", "organization__name", "region__label"],
         label=lambda site: site.picker_label,
         order_by=("-nomination_year", "name"),
+    )
+
+
+@require_permission(VIEW)
+def instructor_picker(request):
+    """Search the instructors of the sites the user may see (the site list's instructor filter)."""
+    return picker_response(
+        request,
+        instructors_for(request),
+        search=["full_name", "username"],
+        label=lambda user: f"{user.get_full_name()}（{user.username}）",
+        order_by=("full_name", "pk"),
     )
 
 
