@@ -104,6 +104,24 @@ def mark_ledger_changes(ledgers) -> list:
         seen.add(scope)
     if not newest:
         return ledgers
+    # Only rows touched since the earliest of these ledgers, in one of their scopes, can count: found through the
+    # indexes on updated_at, reviewed_at, deleted_at and the versions' uploaded_at, not by reading every material.
+    earliest = min(ledger.requested_at for ledger in newest)
+    uploaded = list(
+        MaterialVersion.objects.filter(uploaded_at__gt=earliest).order_by().values_list("material_id", flat=True)
+    )
+    touched = Q(updated_at__gt=earliest) | Q(reviewed_at__gt=earliest) | Q(deleted_at__gt=earliest)
+    if uploaded:
+        touched |= Q(pk__in=set(uploaded))
+    scopes = Q()
+    for ledger in newest:
+        if ledger.site_id:
+            scopes |= Q(site_id=ledger.site_id)
+        elif ledger.region_id:
+            scopes |= Q(site__region__path__startswith=ledger.region.path)
+        else:
+            scopes = Q()  # a citywide ledger: every site
+            break
     counts = {}
     for ledger in newest:
         since = ledger.requested_at
@@ -121,7 +139,7 @@ def mark_ledger_changes(ledgers) -> list:
         )
         still_there = Q(deleted_at__isnull=True) | Q(deleted_at__gt=since)  # in the ledger, or should be
         counts[f"ledger_{ledger.pk}"] = Count("pk", filter=scope & still_there & changed)
-    totals = Material.objects.aggregate(**counts)
+    totals = Material.objects.filter(touched, scopes).aggregate(**counts)
     for ledger in newest:
         ledger.changed_materials = totals[f"ledger_{ledger.pk}"]
     return ledgers
