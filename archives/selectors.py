@@ -91,6 +91,9 @@ def ledgers_visible_to(user) -> QuerySet:
     return Ledger.objects.filter(condition).select_related("site", "region", "requested_by")
 
 
+TOUCHED_LIMIT = 5000
+
+
 def mark_ledger_changes(ledgers) -> list:
     """Set `changed_materials` on each ledger of `ledgers` that is the newest of its scope and finished: how many
     materials of its scope were created, replaced, restored, reviewed, edited or deleted after it was requested
@@ -108,10 +111,14 @@ def mark_ledger_changes(ledgers) -> list:
     # indexes on updated_at, reviewed_at, deleted_at and the versions' uploaded_at, not by reading every material.
     earliest = min(ledger.requested_at for ledger in newest)
     uploaded = list(
-        MaterialVersion.objects.filter(uploaded_at__gt=earliest).order_by().values_list("material_id", flat=True)
+        MaterialVersion.objects.filter(uploaded_at__gt=earliest)
+        .order_by()
+        .values_list("material_id", flat=True)[: TOUCHED_LIMIT + 1]
     )
     touched = Q(updated_at__gt=earliest) | Q(reviewed_at__gt=earliest) | Q(deleted_at__gt=earliest)
-    if uploaded:
+    if len(uploaded) > TOUCHED_LIMIT:
+        touched = Q()  # so much changed that reading the scope whole is as cheap
+    elif uploaded:
         touched |= Q(pk__in=set(uploaded))
     scopes = Q()
     for ledger in newest:

@@ -131,7 +131,14 @@ def _build(*, sites: int, materials: int) -> dict:
 
     if connection.vendor == "postgresql":  # created_at spread over a year (auto_now_add set them all to now)
         with connection.cursor() as cursor:
-            cursor.execute("UPDATE archives_material SET created_at = now() - (id % 365) * interval '1 day'")
+            cursor.execute(
+                "UPDATE archives_material SET created_at = now() - (id % 365 + 2) * interval '1 day', "
+                "updated_at = now() - (id % 365 + 2) * interval '1 day'"
+            )
+            cursor.execute("UPDATE archives_materialversion SET uploaded_at = now() - interval '2 days'")
+            cursor.execute(  # yesterday's work: a few hundred materials changed since the ledgers
+                "UPDATE archives_material SET updated_at = now() WHERE id % 500 = 0"
+            )
     yesterday = now - timedelta(days=1)
     for site, region in ((None, None), (None, district), (site_ids[0], None)):
         ledger = Ledger.objects.create(site_id=site, region=region, requested_by=people["staff"], status="done")

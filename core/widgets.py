@@ -98,3 +98,16 @@ class TreePicker(_PickerMixin, forms.Select):
             option["attrs"].update({"data-depth": region.depth, "data-short": region.name})
             options.append(option)
         return [(None, options, 0)]
+
+
+def bounded_options(queryset, chosen=None, budget: int = TreePicker.BUDGET) -> list:
+    """The rows a hand-written <select> with a server search (`data-picker-url`) puts in the page: all of them
+    when there are `budget` or fewer (a city's districts), else only the chosen one — the rest is searched as the
+    user types. One query (two when the chosen row is not among the first ones)."""
+    rows = list(queryset[: budget + 1])
+    if len(rows) <= budget:
+        return rows
+    chosen_pk = getattr(chosen, "pk", chosen)
+    if chosen_pk in (None, ""):
+        return []
+    return [row for row in rows if str(row.pk) == str(chosen_pk)] or list(queryset.filter(pk=chosen_pk))

@@ -121,6 +121,9 @@ def pages(world, cast):
             "/supervision/visits/",
             "/supervision/visits/new/",
             "/supervision/experiences/new/",
+            "/supervision/experiences/",
+            "/sites/targets/",
+            "/sites/targets/edit/",
         ],
         "district": [
             "/sites/",
@@ -189,3 +192,38 @@ def test_the_region_search_tells_same_named_villages_apart_and_is_bounded(client
         row["depth"] for row in client.get("/accounts/pick/regions/", {"q": "批量", "depth": 2}).json()["results"]
     }
     assert depths == {2}
+
+
+def test_a_country_of_districts_is_searched_not_listed(client, city, cast, world):
+    """2,800 district-level nodes in a country: the district choices (targets, experiences, the ledger and the
+    region filters) hold at most TreePicker.BUDGET of them, or only the chosen one, and the rest is searched."""
+    from core.widgets import TreePicker
+
+    urls = [
+        "/sites/",
+        "/sites/targets/",
+        "/sites/targets/edit/",
+        "/supervision/experiences/",
+        "/supervision/experiences/new/",
+        "/archives/ledgers/",
+    ]
+    client.force_login(cast.staff)
+    before = {url: measure(client, url) for url in urls}
+    districts = Region.objects.bulk_create(
+        [
+            Region(name=f"批量区{n:04d}", kind=RegionKind.DISTRICT, parent=city.city, path="", depth=1)
+            for n in range(TreePicker.BUDGET + 50)
+        ]
+    )
+    for district in districts:
+        district.path, district.label = f"{city.city.path}{district.pk}/", district.name
+    Region.objects.bulk_update(districts, ["path", "label"])
+    for url in urls:
+        after = measure(client, url)
+        assert after["options"] <= before[url]["options"], (url, before[url], after)
+        assert after["queries"] == before[url]["queries"], (url, before[url], after)
+    chosen = districts[-1]
+    html = client.get("/sites/targets/", {"district": chosen.pk}).content.decode()
+    assert f'value="{chosen.pk}" selected' in html or f'value="{chosen.pk}"  selected' in html
+    found = client.get("/accounts/pick/regions/", {"q": chosen.name, "depth": 1}).json()["results"]
+    assert [row["value"] for row in found] == [str(chosen.pk)]
