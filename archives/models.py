@@ -78,6 +78,7 @@ class Material(TimeStampedModel):
             # The review inbox: what waits for a decision, oldest first (archives.selectors.review_queue).
             models.Index(
                 fields=["created_at", "id"],
+                include=["site"],  # PostgreSQL: the scope and the count from the index alone
                 condition=models.Q(state=ReviewState.SUBMITTED, deleted_at__isnull=True),
                 name="material_review_inbox",
             ),

@@ -205,7 +205,7 @@ def evidence_state(states: set[str]) -> str:
     return "none"
 
 
-def completeness(site, standard) -> Completeness:
+def completeness(site, standard, items=None) -> Completeness:
     """For each item of `standard` that applies to the site's domain: accepted, only submitted, or none.
 
     Evidence is matched by item code, not by item row: a material linked to SY-03 of 2026's version counts
@@ -213,7 +213,8 @@ def completeness(site, standard) -> Completeness:
     so this needs no copying of links when a new version is made, and a material uploaded after next year's
     copy was made still counts for it. An item whose meaning changes should get a new code.
     """
-    items = applicable_items(standard, site.domain)
+    if items is None:  # the caller may have them already: applicable_items(standard, site.domain)
+        items = applicable_items(standard, site.domain)
     links = (
         Material.items.through.objects.filter(
             material__site=site, material__deleted_at__isnull=True, item__code__in=[item.code for item in items]
