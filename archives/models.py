@@ -77,8 +77,7 @@ class Material(TimeStampedModel):
             models.Index(fields=["site", "deleted_at", "category"]),
             # The review inbox: what waits for a decision, oldest first (archives.selectors.review_queue).
             models.Index(
-                fields=["created_at", "id"],
-                include=["site"],  # PostgreSQL: the scope and the count from the index alone
+                fields=["created_at", "id", "site"],  # the site too: the scope and the count from the index alone
                 condition=models.Q(state=ReviewState.SUBMITTED, deleted_at__isnull=True),
                 name="material_review_inbox",
             ),
