@@ -91,9 +91,6 @@ def ledgers_visible_to(user) -> QuerySet:
     return Ledger.objects.filter(condition).select_related("site", "region", "requested_by")
 
 
-TOUCHED_LIMIT = 5000
-
-
 def mark_ledger_changes(ledgers) -> list:
     """Set `changed_materials` on each ledger of `ledgers` that is the newest of its scope and finished: how many
     materials of its scope were created, replaced, restored, reviewed, edited or deleted after it was requested
@@ -107,19 +104,20 @@ def mark_ledger_changes(ledgers) -> list:
         seen.add(scope)
     if not newest:
         return ledgers
-    # Only rows touched since the earliest of these ledgers, in one of their scopes, can count: found through the
-    # indexes on updated_at, reviewed_at, deleted_at and the versions' uploaded_at, not by reading every material.
+    # Only rows touched since the earliest of these ledgers, in one of their scopes, can count: their ids come
+    # from the indexes on updated_at, reviewed_at, deleted_at and the versions' uploaded_at (a union, in the same
+    # query), not from reading every material.
     earliest = min(ledger.requested_at for ledger in newest)
-    uploaded = list(
-        MaterialVersion.objects.filter(uploaded_at__gt=earliest)
-        .order_by()
-        .values_list("material_id", flat=True)[: TOUCHED_LIMIT + 1]
+    touched = (
+        Material.objects.filter(updated_at__gt=earliest)
+        .values("pk")
+        .union(
+            Material.objects.filter(reviewed_at__gt=earliest).values("pk"),
+            Material.objects.filter(deleted_at__gt=earliest).values("pk"),
+            MaterialVersion.objects.filter(uploaded_at__gt=earliest).values("material"),
+            all=True,
+        )
     )
-    touched = Q(updated_at__gt=earliest) | Q(reviewed_at__gt=earliest) | Q(deleted_at__gt=earliest)
-    if len(uploaded) > TOUCHED_LIMIT:
-        touched = Q()  # so much changed that reading the scope whole is as cheap
-    elif uploaded:
-        touched |= Q(pk__in=set(uploaded))
     scopes = Q()
     for ledger in newest:
         if ledger.site_id:
@@ -146,7 +144,7 @@ def mark_ledger_changes(ledgers) -> list:
         )
         still_there = Q(deleted_at__isnull=True) | Q(deleted_at__gt=since)  # in the ledger, or should be
         counts[f"ledger_{ledger.pk}"] = Count("pk", filter=scope & still_there & changed)
-    totals = Material.objects.filter(touched, scopes).aggregate(**counts)
+    totals = Material.objects.filter(scopes, pk__in=touched).aggregate(**counts)
     for ledger in newest:
         ledger.changed_materials = totals[f"ledger_{ledger.pk}"]
     return ledgers

@@ -90,4 +90,4 @@ def test_a_ledgers_changes_are_counted_from_the_changed_rows_only(client, cast, 
     client.force_login(cast.staff)
     plan = plan_of(client, "/archives/ledgers/", "COUNT(")
     assert "Seq Scan on archives_material " not in plan + " ", plan
-    assert "material_updated_at" in plan and "material_reviewed_at" in plan, plan
+    assert "material_updated_at" in plan and "material_reviewed_at" in plan and "version_uploaded_at" in plan, plan
