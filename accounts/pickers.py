@@ -13,9 +13,16 @@ from .selectors import organizations_visible_to, regions_visible_to, users_visib
 @require_GET
 @login_required
 def regions(request):
+    """`?max_depth=2` offers only the nodes down to that depth (e.g. a district or town to build a ledger of),
+    `?depth=1` only the nodes at that depth (e.g. districts)."""
+    regions = regions_visible_to(request.user)
+    for parameter, lookup in (("max_depth", "depth__lte"), ("depth", "depth")):
+        value = request.GET.get(parameter, "")
+        if value.isdigit():
+            regions = regions.filter(**{lookup: int(value)})
     return picker_response(
         request,
-        regions_visible_to(request.user),
+        regions,
         search=["label"],
         extra=lambda region: {"depth": region.depth},
         order_by=("depth", "path"),

@@ -10,10 +10,15 @@ def _may_reach_review(user) -> bool:
     return may_reach_review(user)
 
 
-def _pending_reviews(user) -> int:
+BADGE_CAP = 999
+
+
+def _pending_reviews(user) -> int | str:
+    """How many materials wait for the user's decision; "999+" past that (counting further is a menu's waste)."""
     from .selectors import pending_review_for
 
-    return pending_review_for(user).count()
+    count = pending_review_for(user).order_by()[: BADGE_CAP + 1].count()
+    return f"{BADGE_CAP}+" if count > BADGE_CAP else count
 
 
 class ArchivesConfig(AppConfig):

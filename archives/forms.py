@@ -145,7 +145,12 @@ class LedgerRequestForm(forms.Form):
         queryset=None,
         required=False,
         empty_label=_("全市"),
-        widget=TreePicker(max_depth=2, placeholder=_("输入区县或镇街名称查找")),
+        widget=TreePicker(
+            max_depth=2,
+            source="accounts:pick_regions",
+            source_query="max_depth=2",
+            placeholder=_("输入区县或镇街名称查找"),
+        ),
     )
 
     def __init__(self, *args, regions, citywide: bool, **kwargs):

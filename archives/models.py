@@ -73,7 +73,18 @@ class Material(TimeStampedModel):
         verbose_name = _("创建材料")
         verbose_name_plural = _("创建材料")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["site", "deleted_at", "category"])]
+        indexes = [
+            models.Index(fields=["site", "deleted_at", "category"]),
+            # The review inbox: what waits for a decision, oldest first (archives.selectors.review_queue).
+            models.Index(
+                fields=["created_at", "id", "site"],  # the site too: the scope and the count from the index alone
+                condition=models.Q(state=ReviewState.SUBMITTED, deleted_at__isnull=True),
+                name="material_review_inbox",
+            ),
+            # What changed after a ledger was requested (archives.selectors.mark_ledger_changes).
+            models.Index(fields=["updated_at"], name="material_updated_at"),
+            models.Index(fields=["reviewed_at"], name="material_reviewed_at"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(state=ReviewState.RETURNED) | ~models.Q(review_reason=""),
@@ -113,6 +124,7 @@ class MaterialVersion(models.Model):
         verbose_name = _("材料版本")
         verbose_name_plural = _("材料版本")
         ordering = ["material", "-number"]
+        indexes = [models.Index(fields=["uploaded_at"], name="version_uploaded_at")]
         constraints = [models.UniqueConstraint(fields=["material", "number"], name="version_number_once")]
 
     def __str__(self):

@@ -104,6 +104,29 @@ def mark_ledger_changes(ledgers) -> list:
         seen.add(scope)
     if not newest:
         return ledgers
+    # Only rows touched since the earliest of these ledgers, in one of their scopes, can count: their ids come
+    # from the indexes on updated_at, reviewed_at, deleted_at and the versions' uploaded_at (a union, in the same
+    # query), not from reading every material.
+    earliest = min(ledger.requested_at for ledger in newest)
+    touched = (
+        Material.objects.filter(updated_at__gt=earliest)
+        .values("pk")
+        .union(
+            Material.objects.filter(reviewed_at__gt=earliest).values("pk"),
+            Material.objects.filter(deleted_at__gt=earliest).values("pk"),
+            MaterialVersion.objects.filter(uploaded_at__gt=earliest).values("material"),
+            all=True,
+        )
+    )
+    scopes = Q()
+    for ledger in newest:
+        if ledger.site_id:
+            scopes |= Q(site_id=ledger.site_id)
+        elif ledger.region_id:
+            scopes |= Q(site__region__path__startswith=ledger.region.path)
+        else:
+            scopes = Q()  # a citywide ledger: every site
+            break
     counts = {}
     for ledger in newest:
         since = ledger.requested_at
@@ -121,7 +144,7 @@ def mark_ledger_changes(ledgers) -> list:
         )
         still_there = Q(deleted_at__isnull=True) | Q(deleted_at__gt=since)  # in the ledger, or should be
         counts[f"ledger_{ledger.pk}"] = Count("pk", filter=scope & still_there & changed)
-    totals = Material.objects.aggregate(**counts)
+    totals = Material.objects.filter(scopes, pk__in=touched).aggregate(**counts)
     for ledger in newest:
         ledger.changed_materials = totals[f"ledger_{ledger.pk}"]
     return ledgers
@@ -180,7 +203,7 @@ def evidence_state(states: set[str]) -> str:
     return "none"
 
 
-def completeness(site, standard) -> Completeness:
+def completeness(site, standard, items=None) -> Completeness:
     """For each item of `standard` that applies to the site's domain: accepted, only submitted, or none.
 
     Evidence is matched by item code, not by item row: a material linked to SY-03 of 2026's version counts
@@ -188,7 +211,8 @@ def completeness(site, standard) -> Completeness:
     so this needs no copying of links when a new version is made, and a material uploaded after next year's
     copy was made still counts for it. An item whose meaning changes should get a new code.
     """
-    items = applicable_items(standard, site.domain)
+    if items is None:  # the caller may have them already: applicable_items(standard, site.domain)
+        items = applicable_items(standard, site.domain)
     links = (
         Material.items.through.objects.filter(
             material__site=site, material__deleted_at__isnull=True, item__code__in=[item.code for item in items]

@@ -56,6 +56,25 @@ KIND_GROUPS = {
 INBOX_PAGE_SIZE = 25
 
 
+class IdsFirstPaginator(Paginator):
+    """A deferred join: a page's ids first (an index-only walk of the inbox's partial index), then only those
+    rows with what they show (joins, prefetches). A page in the second half is counted from the end (the
+    ordering reversed), so the last page costs what the first does. The lead may swap it for core.pagination's
+    when that lands."""
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = min(bottom + self.per_page, self.count)
+        ids = self.object_list.values_list("pk", flat=True)
+        if bottom > self.count // 2 and self.object_list.ordered:
+            ids = list(ids.reverse()[self.count - top : self.count - bottom])[::-1]
+        else:
+            ids = list(ids[bottom:top])
+        rows = {row.pk: row for row in self.object_list.filter(pk__in=ids)}
+        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
+
+
 def _site(request, site_id):
     return get_object_or_404(sites_visible_to(request.user).select_related("region"), pk=site_id)
 
@@ -92,10 +111,10 @@ def site_archive(request, site_id):
             )
     standard = current_evaluation_standard(site.domain)
     measured = _measured_standard(request, site) or standard
-    item_choices = (
-        [(item.pk, f"{item.code} {item.title}") for item in applicable_items(standard, site.domain)] if standard else []
-    )
-    titles = {item.code: item.title for item in applicable_items(measured, site.domain)} if measured else {}
+    items = applicable_items(standard, site.domain) if standard else []
+    measured_items = items if measured == standard else applicable_items(measured, site.domain) if measured else []
+    item_choices = [(item.pk, f"{item.code} {item.title}") for item in items]
+    titles = {item.code: item.title for item in measured_items}
     by_item = request.GET.get("group") == "item"
     can_review = may_review(request.user, site)
     groups = {}
@@ -121,7 +140,7 @@ def site_archive(request, site_id):
             "upload_rules": upload_rules(),
             "can_review": can_review,
             "can_manage_trash": is_archive_manager(request.user),
-            "completeness": completeness(site, measured) if measured else None,
+            "completeness": completeness(site, measured, items=measured_items) if measured else None,
             "standard": measured,
             "measure_years": published_years(),
             "ledger": _latest_ledger(site),
@@ -237,7 +256,7 @@ def review_inbox(request):
     if not may_reach_review(request.user):
         raise PermissionDenied
     filterset = ReviewInboxFilter(request.GET, queryset=review_queue(request.user), request=request)
-    page = Paginator(filterset.qs, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = IdsFirstPaginator(filterset.qs, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
     for material in page.object_list:
         material.review_locked = False  # pending: no decision to protect yet
     return render(

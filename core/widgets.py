@@ -7,7 +7,8 @@ same in it. These widgets render a <select> that static/js/pickers.js turns into
   endpoint applies the user's data scope (core.pickers.picker_response); only the chosen options are
   rendered into the page, so the page stays small however many rows exist.
 - without `source`: the options are in the page and searched in the browser (a few dozen items).
-- `TreePicker`: regions as an indented tree (the upper levels in the page) plus server search for the rest.
+- `TreePicker`: regions as an indented tree (the upper levels in the page, at most a constant number of
+  nodes) plus server search for the rest.
 
 The form field's queryset still validates the submitted value, so a value outside the user's scope is
 refused whatever the browser sends.
@@ -59,11 +60,18 @@ class MultiPicker(_PickerMixin, forms.SelectMultiple):
 
 
 class TreePicker(_PickerMixin, forms.Select):
-    """Regions as an indented tree: the nodes down to `max_depth` are in the page, each with its depth and
-    short name (the browser indents them), deeper ones are found by the server search (`source`)."""
+    """Regions as an indented tree: the upper levels are in the page, each with its depth and short name (the
+    browser indents them), deeper ones are found by the server search (`source`).
 
-    def __init__(self, *args, max_depth: int = 2, **kwargs):
-        self.max_depth = max_depth
+    The page holds at most `budget` nodes whatever the size of the tree: the levels down to the deepest one
+    (≤ `max_depth`) whose nodes, together with those above it, number `budget` or fewer — a city shows its
+    districts and towns, a country only its top levels — plus the chosen value. One bounded query decides it:
+    the first `budget + 1` nodes by depth; a level that does not fit whole is left to the search."""
+
+    BUDGET = 150
+
+    def __init__(self, *args, max_depth: int = 2, budget: int = BUDGET, **kwargs):
+        self.max_depth, self.budget = max_depth, budget
         super().__init__(*args, **kwargs)
 
     def optgroups(self, name, value, attrs=None):
@@ -73,9 +81,33 @@ class TreePicker(_PickerMixin, forms.Select):
         options = [] if empty_label is None else [self.create_option(name, "", str(empty_label), not chosen, 0)]
         if queryset is None:
             return [(None, options, 0)]
-        rows = queryset.filter(depth__lte=self.max_depth) | queryset.filter(pk__in=chosen)
-        for index, region in enumerate(rows.order_by("path").distinct(), start=1):
+        regions = list(
+            queryset.filter(depth__lte=self.max_depth)
+            .select_related(None)
+            .only("pk", "name", "label", "depth", "path")
+            .order_by("depth", "path")[: self.budget + 1]
+        )
+        if len(regions) > self.budget:  # the deepest level reached does not fit whole: leave it to the search
+            cut = regions[self.budget].depth
+            regions = [region for region in regions if region.depth < cut]
+        missing = chosen - {str(region.pk) for region in regions}
+        if missing:
+            regions += queryset.filter(pk__in=missing).select_related(None).only("pk", "name", "label", "depth", "path")
+        for index, region in enumerate(sorted(regions, key=lambda region: region.path), start=1):
             option = self.create_option(name, region.pk, str(region), str(region.pk) in chosen, index)
             option["attrs"].update({"data-depth": region.depth, "data-short": region.name})
             options.append(option)
         return [(None, options, 0)]
+
+
+def bounded_options(queryset, chosen=None, budget: int = TreePicker.BUDGET) -> list:
+    """The rows a hand-written <select> with a server search (`data-picker-url`) puts in the page: all of them
+    when there are `budget` or fewer (a city's districts), else only the chosen one — the rest is searched as the
+    user types. One query (two when the chosen row is not among the first ones)."""
+    rows = list(queryset[: budget + 1])
+    if len(rows) <= budget:
+        return rows
+    chosen_pk = getattr(chosen, "pk", chosen)
+    if chosen_pk in (None, ""):
+        return []
+    return [row for row in rows if str(row.pk) == str(chosen_pk)] or list(queryset.filter(pk=chosen_pk))

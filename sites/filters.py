@@ -17,7 +17,7 @@ from .models import Batch, Site, Zone
 from .selectors import sites_visible_to
 
 
-def _instructors(request):
+def instructors_for(request):
     """The instructors of the sites the user may see: a filter offers no names from outside their scope."""
     if request is None:
         return get_user_model().objects.none()
@@ -53,10 +53,10 @@ class SiteFilter(BootstrapFilterSet):
     )
     instructor = django_filters.ModelChoiceFilter(
         label=_("督查指导员"),
-        queryset=_instructors,
+        queryset=instructors_for,
         method="filter_instructor",
         empty_label=_("全部"),
-        widget=Picker(placeholder=_("全部")),
+        widget=Picker(source="sites:pick_instructors", placeholder=_("全部（可输入姓名搜索）")),
     )
     sort = django_filters.OrderingFilter(
         label=_("排序"),

@@ -21,6 +21,7 @@ urlpatterns = [
     path("batches/<int:pk>/edit/", views.batch_edit, name="batch_edit"),
     path("batches/<int:pk>/delete/", views.batch_delete, name="batch_delete"),
     path("pick/", views.site_picker, name="pick"),
+    path("pick/instructors/", views.instructor_picker, name="pick_instructors"),
     path("assignments/<int:user_id>/", assignments.user_sites, name="user_sites"),
     path("<int:pk>/group/<int:member_id>/account/", assignments.member_account, name="member_account"),
     path("<int:pk>/", views.site_detail, name="detail"),

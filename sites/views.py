@@ -20,10 +20,11 @@ from core.files import private_file_response
 from core.models import AuditEntry
 from core.permissions import require_permission
 from core.pickers import picker_response
+from core.widgets import bounded_options
 
 from . import exports, imports, services
 from .choices import ENTERPRISE_DOMAINS, SiteState
-from .filters import SiteFilter
+from .filters import SiteFilter, instructors_for
 from .forms import (
     BatchForm,
     GroupFormSet,
@@ -130,6 +131,18 @@ def site_picker(request):
         search=["name", "organization__name", "region__label"],
         label=lambda site: site.picker_label,
         order_by=("-nomination_year", "name"),
+    )
+
+
+@require_permission(VIEW)
+def instructor_picker(request):
+    """Search the instructors of the sites the user may see (the site list's instructor filter)."""
+    return picker_response(
+        request,
+        instructors_for(request),
+        search=["full_name", "username"],
+        label=lambda user: f"{user.get_full_name()}（{user.username}）",
+        order_by=("full_name", "pk"),
     )
 
 
@@ -380,7 +393,8 @@ def targets(request):
         {
             "year": year,
             "district": district,
-            "districts": target_districts() if may_choose_district(request.user) else [],
+            "choose_district": may_choose_district(request.user),
+            "districts": bounded_options(target_districts(), district) if may_choose_district(request.user) else [],
             "summary": summary,
             "rows": [(Domain(row.domain).label, row) for row in summary.rows],
             "untargeted": [(Domain(row.domain).label, row) for row in summary.untargeted],
@@ -438,7 +452,8 @@ def targets_edit(request):
             "form": form,
             "year": year,
             "district": district,
-            "districts": target_districts() if may_choose_district(request.user) else [],
+            "choose_district": may_choose_district(request.user),
+            "districts": bounded_options(target_districts(), district) if may_choose_district(request.user) else [],
             "rows": [(code, label, creating, named, reference.get(code)) for code, label, creating, named in form.rows],
             "reference_label": reference_label,
             "enterprise_labels": "、".join(str(Domain(code).label) for code in ENTERPRISE_DOMAINS),

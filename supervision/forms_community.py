@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import PartyOrganization
 from core.forms import form_helper
-from core.widgets import Picker
+from core.widgets import Picker, TreePicker
 from sites.forms import SiteMultiPicker
 from sites.models import Site, Zone
 from sites.selectors import target_districts
@@ -58,6 +58,9 @@ class ExperienceForm(forms.Form):
         label=_("所属区县"),
         queryset=target_districts(),
         required=False,
+        widget=TreePicker(
+            max_depth=1, source="accounts:pick_regions", source_query="depth=1", placeholder=_("输入区县名称搜索")
+        ),
         help_text=_("不涉及具体示范点时选择；涉及示范点时按示范点所在区县确定。"),
     )
     files = MultipleFileField(label=_("经验材料"), required=False, help_text=FILES_HELP)

@@ -19,6 +19,7 @@ from accounts.roles import Role
 from accounts.selectors import organizations_visible_to
 from core.audit import describe
 from core.models import AuditEntry
+from core.widgets import bounded_options
 from sites.models import Zone
 from sites.selectors import own_district, sites_visible_to, target_districts
 
@@ -100,7 +101,7 @@ def experience_list(request):
         {
             "page_obj": page,
             "years": range(this_year, this_year - 5, -1),
-            "districts": target_districts()
+            "districts": bounded_options(target_districts(), district)
             if _city_wide(user)
             else target_districts().filter(pk=getattr(own_district(user), "pk", None)),
             "statuses": ExperienceStatus.choices,

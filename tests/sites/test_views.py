@@ -377,5 +377,10 @@ def test_the_instructor_filter_names_only_instructors_of_sites_in_scope(client, 
     other = UserFactory(username="instructor-b", full_name="乙县指导员", roles=[Role.INSTRUCTOR])
     sites["b"].instructors.add(other)
     client.force_login(cast.district)
-    html = client.get("/sites/").content.decode()
+    # The filter is searched on the server (the page holds only the chosen name), within the user's scope.
+    names = [row["text"] for row in client.get("/sites/pick/instructors/").json()["results"]]
+    assert any(cast.instructor.full_name in name for name in names) and not any("乙县指导员" in n for n in names)
+    html = client.get("/sites/", {"instructor": cast.instructor.pk}).content.decode()
     assert cast.instructor.full_name in html and "乙县指导员" not in html
+    html = client.get("/sites/", {"instructor": other.pk}).content.decode()
+    assert "乙县指导员" not in html  # a name from outside the scope is refused, not shown

@@ -1,0 +1,93 @@
+"""PostgreSQL's plans for the archives' query shapes (issue 12): each page's real query, captured while the page is
+served, is EXPLAINed over a few thousand materials (ANALYZEd) and must use the index meant for it, not read the
+whole materials table. Skipped on SQLite, run in the PostgreSQL CI pass."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from archives.models import Ledger, Material, MaterialVersion
+from tests.factories import PartyOrganizationFactory, SiteFactory
+
+pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="EXPLAIN of PostgreSQL's plans")
+
+SITES, PER_SITE = 60, 100  # 6,000 materials: enough for the planner to prefer an index to reading them all
+
+
+@pytest.fixture
+def archive(city, cast):
+    sites = [
+        SiteFactory(organization=PartyOrganizationFactory(region=city.village_a), region=city.village_a)
+        for _ in range(SITES)
+    ]
+    now = timezone.now()
+    materials = Material.objects.bulk_create(
+        [
+            Material(
+                site=site,
+                category="creation_plan",
+                title=f"材料{n}",
+                year=2026,
+                state="submitted" if n % 20 == 0 else "accepted",
+                deleted_at=now if n % 50 == 1 else None,
+            )
+            for site in sites
+            for n in range(PER_SITE)
+        ]
+    )
+    MaterialVersion.objects.bulk_create(
+        [
+            MaterialVersion(
+                material=m, number=1, file="x.pdf", original_name="x.pdf", kind="pdf", content_type="a", size=1
+            )
+            for m in materials
+        ]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE archives_material SET created_at = now() - (id % 365) * interval '1 day'")
+        cursor.execute("UPDATE archives_material SET updated_at = now() - interval '30 days'")
+        cursor.execute("UPDATE archives_materialversion SET uploaded_at = now() - interval '30 days'")
+        cursor.execute("ANALYZE archives_material")
+        cursor.execute("ANALYZE archives_materialversion")
+        cursor.execute("ANALYZE sites_site")
+    return sites
+
+
+def plan_of(client, url, marker: str) -> str:
+    """EXPLAIN of the query of GET `url` whose SQL contains `marker`."""
+    with CaptureQueriesContext(connection) as context:
+        assert client.get(url).status_code == 200
+    found = [query["sql"] for query in context.captured_queries if marker in query["sql"]]
+    assert found, f"no query with {marker!r}"
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + found[0])
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_the_review_inbox_reads_its_partial_index_oldest_first(client, cast, archive):
+    client.force_login(cast.staff)
+    plan = plan_of(client, "/archives/review/", 'ORDER BY "archives_material"."created_at" ASC')
+    assert "material_review_inbox" in plan, plan
+    assert "Seq Scan on archives_material" not in plan, plan
+
+
+def test_a_sites_materials_are_read_through_the_site_index(client, cast, archive):
+    client.force_login(cast.staff)
+    plan = plan_of(client, f"/archives/sites/{archive[-1].pk}/", '"archives_material"."category" ASC')
+    assert "Seq Scan on archives_material" not in plan, plan
+    assert re.search(r"using archives_ma\w*site_id\w* on archives_material", plan), plan
+
+
+def test_a_ledgers_changes_are_counted_from_the_changed_rows_only(client, cast, archive):
+    yesterday = timezone.now() - timedelta(days=1)
+    for site, region in ((None, None), (archive[0], None)):
+        ledger = Ledger.objects.create(site=site, region=region, requested_by=cast.staff, status="done")
+        Ledger.objects.filter(pk=ledger.pk).update(requested_at=yesterday)
+    client.force_login(cast.staff)
+    plan = plan_of(client, "/archives/ledgers/", "COUNT(")
+    assert "Seq Scan on archives_material " not in plan + " ", plan
+    assert "material_updated_at" in plan and "material_reviewed_at" in plan and "version_uploaded_at" in plan, plan
