@@ -11,6 +11,7 @@ from .choices import DataScope, Domain, OrganizationKind
 from .models import PartyOrganization, User
 from .roles import Role
 from .scope import subtree_region_ids
+from .search import contains
 from .selectors import regions_visible_to
 
 
@@ -61,8 +62,8 @@ class OrganizationFilter(BootstrapFilterSet):
 
     def filter_keyword(self, queryset, name, value):
         """Name or secretary contains `value`: `id IN (… UNION …)`, each side a trigram index scan on PostgreSQL."""
-        by_name = PartyOrganization.objects.filter(name__icontains=value).order_by().values_list("pk")
-        by_secretary = PartyOrganization.objects.filter(secretary__icontains=value).order_by().values_list("pk")
+        by_name = PartyOrganization.objects.filter(contains("name", value)).order_by().values_list("pk")
+        by_secretary = PartyOrganization.objects.filter(contains("secretary", value)).order_by().values_list("pk")
         return queryset.filter(pk__in=by_name.union(by_secretary))
 
 

@@ -33,42 +33,50 @@ def subtree_region_ids(region) -> list[int] | QuerySet:
     return subtree if len(ids) > ID_LIST_LIMIT else ids
 
 
-def _resolved(user, key: str, assigned_ids: list[QuerySet] | None) -> tuple[list[int] | QuerySet | None, list[int]]:
-    """(region ids of the user's subtree or None, assigned ids): one query, cached on the user object.
+def _resolved(
+    user, key: str, assigned_ids: list[QuerySet] | None, *, regions: bool = True
+) -> tuple[list[int] | QuerySet | None, list[int]]:
+    """(ids of the user's region subtree or None, ids of the rows assigned to them): at most one query (a UNION
+    ALL of what is not known yet), cached on the user object: the subtree for every model, the assigned ids per
+    model (`key`).
 
     The user object lives for one request (or one job), which is what makes this cache safe; code that changes
-    a user's assignments and reads again with the same object calls forget_scope(user)."""
-    cache = user.__dict__.setdefault("_scope_ids", {})
-    region = user.region if user.scope == DataScope.REGION and user.region_id else None
-    cache_key = (key, assigned_ids is not None, region.path if region is not None else None)
-    if cache_key in cache:
-        return cache[cache_key]
+    a user's region or assignments and reads again with the same object calls forget_scope(user)."""
     from .models import Region
 
+    cache = user.__dict__.setdefault("_scope_ids", {})
+    region = user.region if regions and user.scope == DataScope.REGION and user.region_id else None
+    region_key = ("regions", region.path if region is not None else None)
+    assigned_key = ("assigned", key, assigned_ids is not None)
     parts = []
-    if region is not None:
+    if region is not None and region_key not in cache:
         parts.append(
             Region.objects.filter(path__startswith=region.path)
             .order_by()
             .annotate(part=Value(_REGIONS, output_field=IntegerField()))
             .values_list("part", "pk")
         )
-    for ids_query in assigned_ids or ():
-        field = ids_query.query.values_select[0] if ids_query.query.values_select else "pk"
-        parts.append(
-            ids_query.order_by().annotate(part=Value(_ASSIGNED, output_field=IntegerField())).values_list("part", field)
-        )
+    if assigned_key not in cache:
+        for ids_query in assigned_ids or ():
+            field = ids_query.query.values_select[0] if ids_query.query.values_select else "pk"
+            parts.append(
+                ids_query.order_by()
+                .annotate(part=Value(_ASSIGNED, output_field=IntegerField()))
+                .values_list("part", field)
+            )
     rows = []
     if len(parts) == 1:
         rows = list(parts[0])
     elif parts:
         rows = list(parts[0].union(*parts[1:], all=True).order_by())
-    region_ids = [pk for part, pk in rows if part == _REGIONS] if region is not None else None
-    if region_ids is not None and len(region_ids) > ID_LIST_LIMIT:
-        region_ids = Region.objects.filter(path__startswith=region.path).order_by().values("pk")
-    result = (region_ids, sorted({pk for part, pk in rows if part == _ASSIGNED}))
-    cache[cache_key] = result
-    return result
+    if region_key not in cache:
+        region_ids = [pk for part, pk in rows if part == _REGIONS] if region is not None else None
+        if region_ids is not None and len(region_ids) > ID_LIST_LIMIT:
+            region_ids = Region.objects.filter(path__startswith=region.path).order_by().values("pk")
+        cache[region_key] = region_ids
+    if assigned_key not in cache:
+        cache[assigned_key] = sorted({pk for part, pk in rows if part == _ASSIGNED})
+    return cache[region_key], cache[assigned_key]
 
 
 def forget_scope(user) -> None:
@@ -100,10 +108,14 @@ def restrict_to_scope(
     if user.is_superuser or user.scope == DataScope.CITY:
         return queryset
     condition = Q(pk__in=[])
-    region_ids, ids = _resolved(user, queryset.model._meta.label_lower, assigned_ids)
+    if not region_field:  # regions themselves: the path prefix is an index scan on their own table
+        region_ids, ids = None, _resolved(user, queryset.model._meta.label_lower, assigned_ids, regions=False)[1]
+        if user.scope == DataScope.REGION and user.region_id:
+            condition |= Q(path__startswith=user.region.path)
+    else:
+        region_ids, ids = _resolved(user, queryset.model._meta.label_lower, assigned_ids)
     if region_ids is not None:
-        region_lookup = f"{region_field}__in" if region_field else "pk__in"
-        condition |= Q(**{region_lookup: region_ids})
+        condition |= Q(**{f"{region_field}__in": region_ids})
     if ids:
         condition |= Q(pk__in=ids)
     if assigned is not None:

@@ -45,5 +45,19 @@ class DeferredPaginator(Paginator):
             top = self.count
         queryset = self.object_list
         ids = queryset.order_by(*queryset.query.order_by).values("pk")[bottom:top]
-        rows = queryset.filter(pk__in=ids)
-        return self._get_page(rows, number, self)
+        return self._get_page(_rows(queryset, ids), number, self)
+
+
+def _rows(queryset: QuerySet, ids: QuerySet) -> QuerySet:
+    """The rows whose pks `ids` selects, loaded as `queryset` loads them (select_related, prefetch_related, only/
+    defer) and in its order, without its filters: they were applied to the ids, and applying them again would
+    make the database evaluate a search or a scope twice. A queryset with annotations, extra() or distinct keeps
+    its filters (its annotations may depend on them)."""
+    query = queryset.query
+    if query.annotations or query.extra or query.distinct or query.combinator:
+        return queryset.filter(pk__in=ids)
+    rows = queryset.model._base_manager.filter(pk__in=ids).order_by(*query.order_by)
+    rows.query.select_related = query.select_related
+    rows.query.deferred_loading = query.deferred_loading
+    rows._prefetch_related_lookups = queryset._prefetch_related_lookups
+    return rows.using(queryset.db)

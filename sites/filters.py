@@ -3,13 +3,14 @@
 import django_filters
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Domain
 from accounts.filters import RegionSubtreeFilter
 from accounts.models import PartyOrganization
+from accounts.search import contains
 from core.filters import BootstrapFilterSet
 from core.widgets import Picker
 
@@ -41,8 +42,8 @@ def contributed_filters(request) -> dict:
 
 def matching_site_ids(term: str) -> QuerySet:
     """The ids of sites whose name, brand name or organization's name contains `term` (any case), as a subquery."""
-    own = Site.objects.filter(Q(name__icontains=term) | Q(brand_name__icontains=term)).order_by().values_list("pk")
-    organizations = PartyOrganization.objects.filter(name__icontains=term).order_by().values("pk")
+    own = Site.objects.filter(contains("name", term) | contains("brand_name", term)).order_by().values_list("pk")
+    organizations = PartyOrganization.objects.filter(contains("name", term)).order_by().values("pk")
     by_organization = Site.objects.filter(organization__in=organizations).order_by().values_list("pk")
     return own.union(by_organization)
 

@@ -1,18 +1,20 @@
-"""PostgreSQL only: trigram indexes on UPPER(name) and UPPER(brand_name) for the site list's keyword search
-(sites.filters.SiteFilter.filter_keyword). SQLite: nothing (it stays correct, not fast)."""
+"""PostgreSQL only: trigram and bigram indexes on UPPER(name) and UPPER(brand_name) for the site list's keyword
+search (sites.filters.matching_site_ids, accounts.search; pg_trgm and dsm_bigrams come from accounts.0006).
+SQLite: nothing (it stays correct, not fast)."""
 
 from django.db import migrations
 
 INDEXES = {
     "site_name_trgm": "sites_site USING gin (UPPER(name) gin_trgm_ops)",
     "site_brand_trgm": "sites_site USING gin (UPPER(brand_name) gin_trgm_ops)",
+    "site_name_bigram": "sites_site USING gin (dsm_bigrams(UPPER(name)))",
+    "site_brand_bigram": "sites_site USING gin (dsm_bigrams(UPPER(brand_name)))",
 }
 
 
 def create(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     for name, definition in INDEXES.items():
         schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {definition}")
 
