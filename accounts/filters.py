@@ -5,13 +5,13 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.filters import BootstrapFilterSet
+from core.search import contains
 from core.widgets import TreePicker
 
 from .choices import DataScope, Domain, OrganizationKind
 from .models import PartyOrganization, User
 from .roles import Role
 from .scope import subtree_region_ids
-from .search import contains
 from .selectors import regions_visible_to
 
 

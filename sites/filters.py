@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.choices import Domain
 from accounts.filters import RegionSubtreeFilter
 from accounts.models import PartyOrganization
-from accounts.search import contains
 from core.filters import BootstrapFilterSet
+from core.search import contains
 from core.widgets import Picker
 
 from .choices import SiteLevel, SiteState

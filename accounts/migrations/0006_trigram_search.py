@@ -1,4 +1,4 @@
-"""PostgreSQL only: what makes keyword searches index scans (accounts.search). SQLite: nothing.
+"""PostgreSQL only: what makes keyword searches index scans (core.search). SQLite: nothing.
 
 - pg_trgm, and trigram indexes on UPPER(name) and UPPER(secretary) of party organizations, for terms of three
   characters or more (`icontains` is `UPPER(col) LIKE UPPER('%term%')` on PostgreSQL);
@@ -21,6 +21,9 @@ INDEXES = {
     "org_secretary_trgm": "accounts_partyorganization USING gin (UPPER(secretary) gin_trgm_ops)",
     "org_name_bigram": "accounts_partyorganization USING gin (dsm_bigrams(UPPER(name)))",
     "org_secretary_bigram": "accounts_partyorganization USING gin (dsm_bigrams(UPPER(secretary)))",
+    # the region picker's search (accounts.pickers.regions) over a country's villages
+    "region_label_trgm": "accounts_region USING gin (UPPER(label) gin_trgm_ops)",
+    "region_label_bigram": "accounts_region USING gin (dsm_bigrams(UPPER(label)))",
 }
 
 

@@ -1,5 +1,5 @@
 """PostgreSQL only: trigram and bigram indexes on UPPER(name) and UPPER(brand_name) for the site list's keyword
-search (sites.filters.matching_site_ids, accounts.search; pg_trgm and dsm_bigrams come from accounts.0006).
+search (sites.filters.matching_site_ids, core.search; pg_trgm and dsm_bigrams come from accounts.0006).
 SQLite: nothing (it stays correct, not fast)."""
 
 from django.db import migrations
