@@ -10,7 +10,11 @@ select_related/prefetch_related, in the same order, in the same query:
     ORDER BY …
 
 The count stays one query, so a page costs what Django's Paginator costs (count + rows) at any depth. The
-ordering gets `pk` appended when it has no unique tie-breaker, so pages never overlap or skip rows.
+ordering gets `pk` appended when it has no unique tie-breaker, so pages never overlap or skip rows. A page in the
+second half is counted from the end in the reverse order (`ORDER BY … DESC LIMIT 30 OFFSET count - top`): the last
+page reads 30 rows of an index backwards, and where no index matches the ordering (an ordering across a join, such
+as organizations by region path) the database keeps only the 30 first rows in a top-N heap instead of sorting
+every row, on disk past work_mem.
 
 Use it for any list page over a queryset (`DeferredPaginator(filterset.qs, PAGE_SIZE).get_page(...)`); give
 your list an index that matches its default ordering (e.g. `models.Index(fields=["-year", "name", "id"])`) so
@@ -44,7 +48,11 @@ class DeferredPaginator(Paginator):
         if top + self.orphans >= self.count:
             top = self.count
         queryset = self.object_list
-        ids = queryset.order_by(*queryset.query.order_by).values("pk")[bottom:top]
+        ordered = queryset.order_by(*queryset.query.order_by)
+        if bottom > self.count - top:  # nearer the end: count from the end, in reverse order (see the docstring)
+            ids = ordered.reverse().values("pk")[self.count - top : self.count - bottom]
+        else:
+            ids = ordered.values("pk")[bottom:top]
         return self._get_page(_rows(queryset, ids), number, self)
 
 
