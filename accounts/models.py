@@ -187,6 +187,8 @@ class User(AbstractUser):
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
         ordering = ["username"]
+        # The user list's ordering (accounts.selectors.user_list_queryset), so its pages are an index scan.
+        indexes = [models.Index(fields=["-is_active", "username"], name="user_list_order")]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(scope=DataScope.REGION) | models.Q(region__isnull=False),

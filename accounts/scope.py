@@ -8,29 +8,116 @@ export, its detail page and background jobs all apply the same rule:
 - scope "指定对象" (assigned): only rows the caller's `assigned` condition names (own site, assigned
   sites, team's sites…); with no such condition, nothing;
 - an anonymous or inactive user: nothing.
+
+The subtree and the assigned rows are resolved to ids first (one indexed query, kept on the user object, so
+once per request), and the condition becomes `region_id IN (…) OR id IN (…)`: two index scans PostgreSQL can
+BitmapOr, where `region.path LIKE … OR id IN (subquery)` across a join could use no index at all.
 """
 
-from django.db.models import Q, QuerySet
+from django.db.models import IntegerField, Q, QuerySet, Value
 
 from .choices import DataScope
 
+# Past this many regions in a subtree, the ids stay in the database (a subquery) instead of the SQL text.
+ID_LIST_LIMIT = 5000
+_REGIONS, _ASSIGNED = 0, 1
 
-def restrict_to_scope(queryset: QuerySet, user, *, region_field: str, assigned: Q | None = None) -> QuerySet:
+
+def subtree_region_ids(region) -> list[int] | QuerySet:
+    """The ids of `region` and every region under it (one query on the indexed path prefix): a list, or a
+    subquery when the subtree is larger than ID_LIST_LIMIT."""
+    from .models import Region
+
+    subtree = Region.objects.filter(path__startswith=region.path).order_by().values_list("pk", flat=True)
+    ids = list(subtree[: ID_LIST_LIMIT + 1])
+    return subtree if len(ids) > ID_LIST_LIMIT else ids
+
+
+def _resolved(
+    user, key: str, assigned_ids: list[QuerySet] | None, *, regions: bool = True
+) -> tuple[list[int] | QuerySet | None, list[int]]:
+    """(ids of the user's region subtree or None, ids of the rows assigned to them): at most one query (a UNION
+    ALL of what is not known yet), cached on the user object: the subtree for every model, the assigned ids per
+    model (`key`).
+
+    The user object lives for one request (or one job), which is what makes this cache safe; code that changes
+    a user's region or assignments and reads again with the same object calls forget_scope(user)."""
+    from .models import Region
+
+    cache = user.__dict__.setdefault("_scope_ids", {})
+    region = user.region if regions and user.scope == DataScope.REGION and user.region_id else None
+    region_key = ("regions", region.path if region is not None else None)
+    assigned_key = ("assigned", key, assigned_ids is not None)
+    parts = []
+    if region is not None and region_key not in cache:
+        parts.append(
+            Region.objects.filter(path__startswith=region.path)
+            .order_by()
+            .annotate(part=Value(_REGIONS, output_field=IntegerField()))
+            .values_list("part", "pk")
+        )
+    if assigned_key not in cache:
+        for ids_query in assigned_ids or ():
+            field = ids_query.query.values_select[0] if ids_query.query.values_select else "pk"
+            parts.append(
+                ids_query.order_by()
+                .annotate(part=Value(_ASSIGNED, output_field=IntegerField()))
+                .values_list("part", field)
+            )
+    rows = []
+    if len(parts) == 1:
+        rows = list(parts[0])
+    elif parts:
+        rows = list(parts[0].union(*parts[1:], all=True).order_by())
+    if region_key not in cache:
+        region_ids = [pk for part, pk in rows if part == _REGIONS] if region is not None else None
+        if region_ids is not None and len(region_ids) > ID_LIST_LIMIT:
+            region_ids = Region.objects.filter(path__startswith=region.path).order_by().values("pk")
+        cache[region_key] = region_ids
+    if assigned_key not in cache:
+        cache[assigned_key] = sorted({pk for part, pk in rows if part == _ASSIGNED})
+    return cache[region_key], cache[assigned_key]
+
+
+def forget_scope(user) -> None:
+    """Drop the ids resolved for `user` (after changing their region or assignments within one request)."""
+    user.__dict__.pop("_scope_ids", None)
+
+
+def restrict_to_scope(
+    queryset: QuerySet,
+    user,
+    *,
+    region_field: str,
+    assigned: Q | None = None,
+    assigned_ids: list[QuerySet] | None = None,
+) -> QuerySet:
     """Filter `queryset` to what `user` may see.
 
     region_field: the lookup from the queryset's model to a Region ("region", "organization__region"),
     or "" when the queryset is of regions themselves.
     assigned: the rows an assigned-scope user may see (also granted to region-scoped users, so that an
-    object assigned to someone outside its region stays visible to them).
+    object assigned to someone outside its region stays visible to them), as a condition.
+    assigned_ids: the same as queries of the rows' pks, each a one-column values_list (e.g.
+    `[X.objects.filter(user=u).values_list("site")]`), resolved to a list together with the region ids in one
+    query (a UNION ALL), once per user object and model: give it where the condition would otherwise be
+    subqueries ORed with the region, which make every page scan the whole table. One model, one such list.
     """
     if user is None or not user.is_authenticated or not user.is_active:
         return queryset.none()
     if user.is_superuser or user.scope == DataScope.CITY:
         return queryset
     condition = Q(pk__in=[])
-    if user.scope == DataScope.REGION and user.region_id:
-        path_lookup = f"{region_field}__path" if region_field else "path"
-        condition |= Q(**{f"{path_lookup}__startswith": user.region.path})
+    if not region_field:  # regions themselves: the path prefix is an index scan on their own table
+        region_ids, ids = None, _resolved(user, queryset.model._meta.label_lower, assigned_ids, regions=False)[1]
+        if user.scope == DataScope.REGION and user.region_id:
+            condition |= Q(path__startswith=user.region.path)
+    else:
+        region_ids, ids = _resolved(user, queryset.model._meta.label_lower, assigned_ids)
+    if region_ids is not None:
+        condition |= Q(**{f"{region_field}__in": region_ids})
+    if ids:
+        condition |= Q(pk__in=ids)
     if assigned is not None:
         condition |= assigned
     return queryset.filter(condition)

@@ -9,7 +9,6 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from core.audit import describe
 from core.feedback import form_errors_as_messages
+from core.pagination import DeferredPaginator
 from core.permissions import require_permission
 from core.previews import TOKEN_MAX_AGE
 
@@ -91,7 +91,7 @@ def _person(request, pk, *, manage: bool = False) -> User:
 @manages_users
 def user_list(request):
     filterset = UserFilter(request.GET, queryset=user_list_queryset(request.user), request=request)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = DeferredPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     for person in page.object_list:
         person.manageable = outranks(request.user, person)  # the list holds only people in scope
     return render(
@@ -289,7 +289,7 @@ def _organizations_crumbs(*extra):
 @require_permission("accounts.view_partyorganization")
 def organization_list(request):
     filterset = OrganizationFilter(request.GET, queryset=organizations_visible_to(request.user), request=request)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = DeferredPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "accounts/organization_list.html",

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from django.db.models import Q, QuerySet
 from django.http import JsonResponse
 
+from .search import contains
+
 LIMIT = 20
 
 
@@ -21,12 +23,13 @@ def picker_response(
     extra: Callable | None = None,
     order_by: tuple[str, ...] = (),
 ) -> JsonResponse:
-    """Results for `?q=`: every word of the query must match one of the `search` fields (icontains)."""
+    """Results for `?q=`: every word of the query must match one of the `search` fields (icontains; through
+    core.search.contains, so a field with trigram and bigram indexes answers from them on PostgreSQL)."""
     query = request.GET.get("q", "").strip()[:100]
     for word in query.split():
         condition = Q()
         for field in search:
-            condition |= Q(**{f"{field}__icontains": word})
+            condition |= contains(field, word)
         queryset = queryset.filter(condition)
     if order_by:
         queryset = queryset.order_by(*order_by)

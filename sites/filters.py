@@ -3,13 +3,15 @@
 import django_filters
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import QuerySet
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Domain
 from accounts.filters import RegionSubtreeFilter
+from accounts.models import PartyOrganization
 from core.filters import BootstrapFilterSet
+from core.search import contains
 from core.widgets import Picker
 
 from .choices import SiteLevel, SiteState
@@ -36,6 +38,14 @@ def contributed_filters(request) -> dict:
             if made is not None:
                 found[name] = made
     return found
+
+
+def matching_site_ids(term: str) -> QuerySet:
+    """The ids of sites whose name, brand name or organization's name contains `term` (any case), as a subquery."""
+    own = Site.objects.filter(contains("name", term) | contains("brand_name", term)).order_by().values_list("pk")
+    organizations = PartyOrganization.objects.filter(contains("name", term)).order_by().values("pk")
+    by_organization = Site.objects.filter(organization__in=organizations).order_by().values_list("pk")
+    return own.union(by_organization)
 
 
 class SiteFilter(BootstrapFilterSet):
@@ -89,9 +99,10 @@ class SiteFilter(BootstrapFilterSet):
         super().__init__(*args, request=request, **kwargs)
 
     def filter_keyword(self, queryset, name, value):
-        return queryset.filter(
-            Q(name__icontains=value) | Q(organization__name__icontains=value) | Q(brand_name__icontains=value)
-        )
+        """Sites whose name or brand, or whose organization's name, contains `value`: one `id IN (… UNION …)`
+        with each side an index scan on PostgreSQL (trigram indexes, sites.0005 and accounts.0006), instead of
+        three `icontains` ORed across a join, which scanned both tables for the count and again for the page."""
+        return queryset.filter(pk__in=matching_site_ids(value))
 
     def filter_zone(self, queryset, name, value):
         return queryset.filter(pk__in=value.memberships.values("site"))

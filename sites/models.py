@@ -102,7 +102,14 @@ class Site(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(fields=["organization", "nomination_year"], name="site_one_per_org_per_year"),
         ]
-        indexes = [models.Index(fields=["state", "domain"]), models.Index(fields=["nomination_year", "state"])]
+        indexes = [
+            models.Index(fields=["state", "domain"]),
+            models.Index(fields=["nomination_year", "state"]),
+            # The list's default ordering, so its pages (core.pagination) are an index scan, the last one too.
+            models.Index(fields=["-nomination_year", "name", "id"], name="site_list_order"),
+        ]
+        # PostgreSQL also has trigram indexes on UPPER(name) and UPPER(brand_name) for the keyword search
+        # (migration 0004; `icontains` is `UPPER(col) LIKE UPPER(%term%)` there).
 
     def __str__(self):
         return self.name

@@ -24,11 +24,22 @@ def assigned_sites_condition(user) -> Q:
     )
 
 
+def assigned_site_ids(user) -> list[QuerySet]:
+    """The sites of assigned_sites_condition as queries of their ids (creation group, instructor, liaison), which
+    restrict_to_scope resolves to one list once per request."""
+    return [
+        CreationGroupMember.objects.filter(user=user).values_list("site"),
+        Site.instructors.through.objects.filter(user=user).values_list("site"),
+        Site.liaisons.through.objects.filter(user=user).values_list("site"),
+    ]
+
+
 def sites_visible_to(user) -> QuerySet[Site]:
-    """Every page, export and job that lists sites starts here."""
+    """Every page, export and job that lists sites starts here. The scope is resolved to ids first
+    (accounts.scope): `region_id IN (…) OR id IN (…)`, two index scans."""
     if not getattr(user, "is_authenticated", False):
         return Site.objects.none()
-    return restrict_to_scope(Site.objects.all(), user, region_field="region", assigned=assigned_sites_condition(user))
+    return restrict_to_scope(Site.objects.all(), user, region_field="region", assigned_ids=assigned_site_ids(user))
 
 
 def site_list_queryset(user) -> QuerySet[Site]:

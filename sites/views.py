@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,6 +17,7 @@ from core.audit import describe
 from core.feedback import form_errors_as_messages
 from core.files import private_file_response
 from core.models import AuditEntry
+from core.pagination import DeferredPaginator
 from core.permissions import require_permission
 from core.pickers import picker_response
 from core.widgets import bounded_options
@@ -81,7 +81,7 @@ def site_list(request):
     if own is not None:
         return redirect(own)
     filterset = SiteFilter(request.GET, queryset=site_list_queryset(request.user), request=request)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = DeferredPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "sites/site_list.html",
