@@ -264,11 +264,6 @@ def _html_growth(client, size):
     return len(client.get("/sites/").content) - size
 
 
-@pytest.mark.xfail(
-    reason="core.widgets.TreePicker still renders one <option> per visible region; passes once the region picker "
-    "renders only the chosen region (helper H4's bounded pickers)",
-    strict=False,
-)
 def test_site_list_html_flat_in_the_number_of_regions(client, cast, city):
     _add_sites(city, 3)
     client.force_login(cast.district)
