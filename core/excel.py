@@ -40,6 +40,17 @@ def cell(sheet, value, **styles) -> WriteOnlyCell:
     return as_text(written)
 
 
+def safe_row(sheet, values) -> list:
+    """`values` ready for a write-only sheet's append(): plain values as they are (openpyxl writes those fastest),
+    formula-like text wrapped in a text cell. The check is one type test and one prefix test per value, so a
+    large export pays almost nothing for it."""
+    row = list(values)
+    for index, value in enumerate(row):
+        if type(value) is str and value.startswith(FORMULA_TRIGGERS):
+            row[index] = cell(sheet, value)
+    return row
+
+
 def append(sheet, values, **styles) -> None:
     """Append one row of values to a sheet (write-only or normal), every text cell made safe."""
     if isinstance(sheet, WriteOnlyWorksheet):
