@@ -89,7 +89,7 @@ def grow(districts: int, towns: int, villages: int) -> int:
                     FROM accounts_partyorganization WHERE region_id >= %s
                 ), total AS (SELECT count(*) AS c FROM orgs),
                 numbered AS (SELECT id, nomination_year, row_number() OVER (ORDER BY id) - 1 AS n FROM sites_site)
-                UPDATE sites_site s SET organization_id = o.id, region_id = o.region_id, domain = o.domain
+                UPDATE sites_site s SET organization_id = orgs.id, region_id = orgs.region_id, domain = orgs.domain
                 FROM numbered, total, orgs
                 WHERE numbered.id = s.id AND orgs.n = numbered.n %% total.c
                 """,
