@@ -1,8 +1,7 @@
 """Reads of sites, always through the data scope (accounts.scope)."""
 
 from django.core.paginator import Paginator
-from django.db.models import CharField, Count, F, Func, Prefetch, Q, QuerySet, Sum, Value
-from django.db.models.functions import StrIndex, Substr
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from accounts.choices import DataScope, Domain, RegionKind
 from accounts.models import PartyOrganization, Region
@@ -182,38 +181,46 @@ def import_example_organization(user, year: int) -> PartyOrganization | None:
     )
 
 
-class DistrictId(Func):
-    """The id (as text) of the district-level ancestor of a region path: "4" for "/1/4/17/203/", "" for the city's
-    own "/1/". On PostgreSQL one split_part() call (a few times cheaper per row than nested substrings, which counts
-    over a country's 200,000 organizations); elsewhere SUBSTR/INSTR give the same text."""
-
-    function = "SPLIT_PART"
-    template = "%(function)s(%(expressions)s, '/', 3)"
-    output_field = CharField()
-
-    def as_sql(self, compiler, connection, **extra_context):
-        if connection.vendor == "postgresql":
-            return super().as_sql(compiler, connection, **extra_context)
-        path = self.source_expressions[0]
-        start = StrIndex(Substr(path, 2), Value("/")) + 2  # just after the path's second "/"
-        rest = Substr(path, start)
-        return Substr(rest, 1, StrIndex(rest, Value("/")) - 1).as_sql(compiler, connection, **extra_context)
+def _district_id(path: str) -> int:
+    """The district-level ancestor's id in a region path ("/1/4/17/" → 4), 0 for a root."""
+    parts = path.strip("/").split("/")
+    return int(parts[1]) if len(parts) > 1 else 0
 
 
-def _per_district(queryset, path_field: str) -> dict[int, int]:
-    """{district id: rows of `queryset`} in one grouped query (no ordering: an aggregate needs none)."""
-    rows = queryset.order_by().values(district=DistrictId(F(path_field))).annotate(n=Count("pk"))
-    return {int(row["district"]): row["n"] for row in rows if row["district"]}
+def _per_district_of(queryset, district_of: dict[int, int]) -> dict[int, int]:
+    """{district id: rows of `queryset`} among the regions of `district_of` ({region id: district id}), grouped
+    by region in the database (one row per region that has any) and added up per district here."""
+    counts: dict[int, int] = {}
+    rows = queryset.filter(region_id__in=list(district_of)).order_by().values_list("region_id").annotate(n=Count("pk"))
+    for region_id, n in rows:
+        counts[district_of[region_id]] = counts.get(district_of[region_id], 0) + n
+    return counts
 
 
 COVERAGE_PAGE_SIZE = 50
 
 
+def coverage_districts(user, region: Region | None = None) -> QuerySet[Region]:
+    """The district-level nodes the coverage table lists, in the tree's order: those of `region` (the district
+    containing it, or all under a root), else the user's own district for a district user, else all. Found from
+    the roots down (parent ids, indexed), not by a scan of a country's 200,000 regions."""
+    districts = Region.objects.filter(
+        parent__isnull=False, parent__parent__isnull=True, kind__in=DISTRICT_KINDS
+    ).order_by("path")
+    area = region if region is not None else own_district(user)
+    if area is None:
+        return districts
+    if area.depth == 0:
+        return districts.filter(parent=area)
+    return districts.filter(pk=int(area.path.strip("/").split("/")[1]))
+
+
 def coverage(user, region: Region | None = None, page=None) -> dict:
     """Named sites ÷ Party organizations, per domain and per district (among what the user may see, within
-    `region` when given). The districts with organizations are paged (COVERAGE_PAGE_SIZE a page, `page` is the
-    page asked for): a country has thousands of them. Four grouped queries and one for the page's names,
-    whatever the number of sites, organizations and regions."""
+    `region` when given). A country has thousands of districts: they are paged (COVERAGE_PAGE_SIZE a page, `page`
+    is the page asked for) and counted only for the page's districts, each district's subtree found through the
+    path index; a district without organizations is left out. Six queries whatever the number of sites,
+    organizations and regions."""
     named = sites_visible_to(user).filter(state__in=NAMED_STATES)
     organizations = restrict_to_scope(PartyOrganization.objects.filter(is_active=True), user, region_field="region")
     if region is not None:
@@ -225,20 +232,28 @@ def coverage(user, region: Region | None = None, page=None) -> dict:
         {"label": label, "named": by_domain_named.get(code, 0), "organizations": by_domain_orgs.get(code, 0)}
         for code, label in Domain.choices
     ]
-    named_by_district = _per_district(named, "region__path")
-    orgs_by_district = _per_district(organizations, "region__path")
-    # Districts in the tree's order (by path), only those with organizations; names only for the page shown.
-    paths = dict(
-        Region.objects.filter(pk__in=[pk for pk, n in orgs_by_district.items() if n], kind__in=DISTRICT_KINDS)
-        .order_by()
-        .values_list("pk", "path")
-    )
-    district_page = Paginator(sorted(paths, key=paths.get), COVERAGE_PAGE_SIZE).get_page(page)
-    names = dict(Region.objects.filter(pk__in=list(district_page.object_list)).values_list("pk", "name"))
-    regions = [
-        {"label": names[pk], "named": named_by_district.get(pk, 0), "organizations": orgs_by_district[pk]}
-        for pk in district_page.object_list
-    ]
+    regions, district_page = [], None
+    if by_domain_orgs:  # no organization in sight (e.g. an assigned-scope user): no district has any
+        district_page = Paginator(coverage_districts(user, region).only("pk", "path", "name"), COVERAGE_PAGE_SIZE)
+        district_page = district_page.get_page(page)
+        # The regions of the page's districts, each district one range of the path index, then the sites and
+        # organizations counted by region id among those (the region_id indexes): a plan that starts from the
+        # page's districts, never from every named site or every region of the country.
+        within = Q(pk__in=[])
+        for district in district_page:
+            within |= Q(path__startswith=district.path)
+        district_of = {pk: _district_id(path) for pk, path in Region.objects.filter(within).values_list("pk", "path")}
+        named_by_district = _per_district_of(named, district_of)
+        orgs_by_district = _per_district_of(organizations, district_of)
+        regions = [
+            {
+                "label": district.name,
+                "named": named_by_district.get(district.pk, 0),
+                "organizations": orgs_by_district[district.pk],
+            }
+            for district in district_page
+            if orgs_by_district.get(district.pk)
+        ]
     for row in domains + regions:
         row["percent"] = round(100 * row["named"] / row["organizations"], 1) if row["organizations"] else None
     return {"domains": domains, "regions": regions, "regions_page": district_page}
