@@ -191,7 +191,7 @@ def _per_district_of(queryset, district_of: dict[int, int]) -> dict[int, int]:
     """{district id: rows of `queryset`} among the regions of `district_of` ({region id: district id}), grouped
     by region in the database (one row per region that has any) and added up per district here."""
     counts: dict[int, int] = {}
-    rows = queryset.filter(region_id__in=list(district_of)).order_by().values_list("region_id").annotate(n=Count("pk"))
+    rows = queryset.filter(region_id__in=list(district_of)).order_by().values_list("region_id").annotate(n=Count("*"))
     for region_id, n in rows:
         counts[district_of[region_id]] = counts.get(district_of[region_id], 0) + n
     return counts
@@ -226,8 +226,9 @@ def coverage(user, region: Region | None = None, page=None) -> dict:
     if region is not None:
         named = named.filter(region__path__startswith=region.path)
         organizations = organizations.filter(region__path__startswith=region.path)
-    by_domain_named = dict(named.order_by().values_list("domain").annotate(n=Count("id")))
-    by_domain_orgs = dict(organizations.order_by().values_list("domain").annotate(n=Count("id")))
+    # COUNT(*), not COUNT(id): an index on (domain) WHERE is_active can then answer without reading the table.
+    by_domain_named = dict(named.order_by().values_list("domain").annotate(n=Count("*")))
+    by_domain_orgs = dict(organizations.order_by().values_list("domain").annotate(n=Count("*")))
     domains = [
         {"label": label, "named": by_domain_named.get(code, 0), "organizations": by_domain_orgs.get(code, 0)}
         for code, label in Domain.choices
