@@ -3,7 +3,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from .audit import action_codes, action_label, change_lines
-from .models import AuditEntry, EmailOptOut, JobHeartbeat, Notification
+from .models import AuditEntry, EmailOptOut, ExportJob, JobHeartbeat, Notification
 
 
 class ReadOnlyAdminMixin:
@@ -62,6 +62,15 @@ class JobHeartbeatAdmin(admin.ModelAdmin):
     list_filter = ["source", "ran_at"]
     search_fields = ["worker", "requested_by__username"]
     list_select_related = ["requested_by"]
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(admin.ModelAdmin):
+    list_display = ["id", "title", "requested_by", "status", "done_rows", "total_rows", "created_at", "finished_at"]
+    list_filter = ["status", "kind", "created_at"]
+    search_fields = ["title", "requested_by__username"]
+    list_select_related = ["requested_by"]
+    exclude = ["file"]  # private: only its owner downloads it, from the job's page (core.views.export_file)
 
 
 @admin.register(Notification)

@@ -141,3 +141,52 @@ class EmailOptOut(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.kind}"
+
+
+class ExportJob(models.Model):
+    """后台导出: a file too big to build during a request (a long Excel list), built by a background job of the app
+    that owns the data (`kind` names its task, e.g. "sites.site_list"); `parameters` are what the job needs to
+    build the same file again (the list's query string), re-checked against the user's data scope when it runs.
+    The file is private: only the user who asked for it downloads it (core.views.export_file), and jobs expire
+    (core.tasks.purge_expired_exports)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("生成中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    IN_PROGRESS = (Status.QUEUED, Status.RUNNING)
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("发起人"), related_name="export_jobs", on_delete=models.CASCADE
+    )
+    kind = models.CharField(_("类型"), max_length=50)
+    title = models.CharField(_("名称"), max_length=200)
+    parameters = models.JSONField(_("参数"), default=dict, blank=True)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    done_rows = models.PositiveIntegerField(_("已写入行数"), default=0)
+    total_rows = models.PositiveIntegerField(_("总行数"), default=0)
+    file = models.FileField(_("文件"), upload_to="exports/", blank=True, max_length=300)
+    file_name = models.CharField(_("文件名"), max_length=200, blank=True)
+    error = models.TextField(_("错误信息"), blank=True)
+    created_at = models.DateTimeField(_("发起时间"), auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("后台导出")
+        verbose_name_plural = _("后台导出")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.title} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in self.IN_PROGRESS
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return min(99, int(100 * self.done_rows / self.total_rows)) if self.total_rows else 0

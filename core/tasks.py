@@ -45,3 +45,11 @@ def send_pending_emails() -> int:
     from . import mail
 
     return mail.emails_send_pending()
+
+
+@shared_task(name="core.tasks.purge_expired_exports")
+def purge_expired_exports() -> int:
+    """Hourly: remove background exports (and their files) older than EXPORT_JOB_TTL_HOURS."""
+    from .exportjobs import jobs_purge_expired
+
+    return jobs_purge_expired()

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -15,8 +15,9 @@ from django.views.decorators.http import require_GET, require_POST
 from core.permissions import require_permission
 
 from . import health, services
+from .files import private_file_response
 from .http import is_htmx
-from .models import JobHeartbeat
+from .models import ExportJob, JobHeartbeat
 
 
 @never_cache
@@ -112,4 +113,39 @@ def notification_settings(request):
             "email": (request.user.email or "").strip(),
             "breadcrumbs": [(_("通知"), reverse("core:notifications")), (_("通知设置"), None)],
         },
+    )
+
+
+# --- background exports (core.exportjobs) ---------------------------------------------------------------------
+
+
+def _own_job(request, pk) -> ExportJob:
+    """A job of the user's own, or 404: another user's export does not exist for them."""
+    return get_object_or_404(ExportJob, pk=pk, requested_by=request.user)
+
+
+@require_GET
+@login_required
+@never_cache
+def export_status(request, pk):
+    """The job's page; htmx polls its fragment (`HX-Request`) until the file is ready."""
+    job = _own_job(request, pk)
+    if is_htmx(request):
+        return render(request, "core/_export_job.html", {"job": job})
+    return render(
+        request, "core/export_job.html", {"job": job, "breadcrumbs": [(_("后台导出"), None), (job.title, None)]}
+    )
+
+
+@require_GET
+@login_required
+def export_file(request, pk):
+    job = _own_job(request, pk)
+    if job.status != ExportJob.Status.DONE or not job.file:
+        raise Http404
+    return private_file_response(
+        job.file,
+        filename=job.file_name or job.file.name,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        fallback=f"export-{job.pk}",
     )

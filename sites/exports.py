@@ -6,6 +6,7 @@ from io import BytesIO
 
 from django.http import FileResponse, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from accounts.choices import Domain
@@ -14,6 +15,7 @@ from core import excel
 from core.files import content_disposition
 
 from .choices import SiteLevel, SiteState
+from .models import Site
 from .selectors import import_example_organization
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -53,43 +55,169 @@ IMPORT_COLUMNS = [
 PHONE_COLUMNS = ("书记电话", "联系电话")
 
 
-def sites_response(queryset) -> FileResponse:
-    """The sites of `queryset` as a workbook. openpyxl's write-only mode keeps memory flat; the file is
-    written to disk and streamed from there, so a 10,000-row export does not sit in memory."""
-    districts = {str(r.pk): r.name for r in Region.objects.filter(depth=1)}
+# What write_site_list reads of each site, in one query with the joined columns (no model instances).
+ROW_FIELDS = (
+    "pk",
+    "name",
+    "organization__name",
+    "domain",
+    "region__path",
+    "region__label",
+    "region__name",
+    "level",
+    "nomination_year",
+    "state",
+    "batch__name",
+    "brand_name",
+    "secretary_name",
+    "contact_phone",
+)
+CHUNK = 2000
+PROGRESS_EVERY = 1000
+
+
+def instructor_names(queryset) -> dict[int, str]:
+    """{site id: "张三、李四"} for the sites of `queryset` that have instructors, from the through table in one
+    query (names in the order of the users' usernames, as site.instructors.all() lists them)."""
+    through = Site.instructors.through.objects.filter(site__in=queryset.order_by().values("pk"))
+    names: dict[int, list[str]] = {}
+    for site_id, full_name, username in through.order_by("site_id", "user__username").values_list(
+        "site_id", "user__full_name", "user__username"
+    ):
+        names.setdefault(site_id, []).append(full_name or username)
+    return {site_id: "、".join(people) for site_id, people in names.items()}
+
+
+def write_site_list(queryset, file, *, progress=None) -> int:
+    """Write the sites of `queryset` (any Site queryset: the list's filtered one) as the site list workbook into
+    `file` (a binary file object), in the queryset's order. Returns the number of rows written.
+
+    Rows come from `values_list` with the joined columns, read in chunks of CHUNK (`.iterator`), and go to an
+    openpyxl write-only sheet as plain values; only text a spreadsheet would take for a formula is wrapped (core
+    excel.safe_row). Instructors come from one more query. `progress(done, total)`, when given, is called every
+    PROGRESS_EVERY rows and at the end (the background job's progress bar; `total` is counted first then)."""
+    total = queryset.count() if progress is not None else 0
+    districts = dict(Region.objects.filter(depth=1).order_by().values_list("path", "name"))
+    instructors = instructor_names(queryset)
+    domains = {code: str(label) for code, label in Domain.choices}
+    levels = {code: str(label) for code, label in SiteLevel.choices}
+    states = {code: str(label) for code, label in SiteState.choices}
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("示范点")
     excel.header(sheet, LIST_COLUMNS)
-    for site in queryset.iterator(chunk_size=2000):
-        district_id = site.region.path.strip("/").split("/")[1] if site.region.depth >= 1 else ""
-        excel.append(
-            sheet,
-            [
-                site.name,
-                site.code,
-                site.organization.name,
-                str(Domain(site.domain).label),
-                districts.get(district_id, ""),
-                str(site.region),  # the path: three 杨柳村 are told apart
-                str(SiteLevel(site.level).label),
-                site.nomination_year,
-                str(SiteState(site.state).label),
-                site.batch.name if site.batch else "",
-                site.brand_name,
-                site.secretary_name,
-                site.contact_phone,
-                "、".join(user.get_full_name() for user in site.instructors.all()),
-            ],
+    append, safe_row = sheet.append, excel.safe_row
+    done = 0
+    rows = queryset.values_list(*ROW_FIELDS).iterator(chunk_size=CHUNK)
+    for (
+        pk,
+        name,
+        organization,
+        domain,
+        path,
+        label,
+        region_name,
+        level,
+        year,
+        state,
+        batch,
+        brand,
+        secretary,
+        phone,
+    ) in rows:
+        # A district-level node's path is its first two ids ("/1/4/"); the city itself is in no district.
+        # Blank text is written as no cell at all (None), as openpyxl does fastest; the file reads the same.
+        append(
+            safe_row(
+                sheet,
+                (
+                    name,
+                    f"S{pk:05d}",  # Site.code
+                    organization,
+                    domains.get(domain, domain),
+                    districts.get(path[: path.find("/", path.find("/", 1) + 1) + 1]),
+                    label or region_name,  # the path: three 杨柳村 are told apart
+                    levels.get(level, level),
+                    year,
+                    states.get(state, state),
+                    batch,
+                    brand or None,
+                    secretary or None,
+                    phone or None,
+                    instructors.get(pk),
+                ),
+            )
         )
+        done += 1
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            progress(done, total)
+    workbook.save(file)
+    if progress is not None:
+        progress(done, max(total, done))
+    return done
+
+
+def file_name() -> str:
+    return f"示范点名单-{timezone.localdate():%Y%m%d}.xlsx"
+
+
+def sites_response(queryset) -> FileResponse:
+    """The sites of `queryset` as a workbook. openpyxl's write-only mode keeps memory flat; the file is
+    written to disk and streamed from there, so a 10,000-row export does not sit in memory."""
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it after streaming
-    workbook.save(handle)
+    write_site_list(queryset, handle)
     handle.seek(0)
-    name = f"示范点名单-{timezone.localdate():%Y%m%d}.xlsx"
     response = FileResponse(handle, content_type=XLSX)
     response["Content-Disposition"] = content_disposition(
-        name, as_attachment=True, fallback=f"sites-{timezone.localdate():%Y%m%d}"
+        file_name(), as_attachment=True, fallback=f"sites-{timezone.localdate():%Y%m%d}"
     )
+    response["Cache-Control"] = "private, no-store"
     return response
+
+
+# --- the background job of a long list (core.models.ExportJob) ----------------------------------------------
+
+JOB_KIND = "sites.site_list"
+
+
+def filtered_sites(user, query: str):
+    """The list's sites for `user` under the list's query string `query`: the same filter and data scope as the
+    page (sites.views.site_list), resolved now, so a job applies the user's scope as it is when the job runs."""
+    from types import SimpleNamespace
+
+    from django.http import QueryDict
+
+    from .filters import SiteFilter
+    from .selectors import site_list_queryset
+
+    request = SimpleNamespace(user=user, GET=QueryDict(query))
+    return SiteFilter(request.GET, queryset=site_list_queryset(user), request=request).qs
+
+
+def site_list_job_request(*, user, query: str):
+    """Start building the list `user` filtered (`query`, the list's query string) in the background."""
+    from core.exportjobs import job_request
+
+    from .tasks import build_site_list
+
+    return job_request(
+        user=user,
+        kind=JOB_KIND,
+        title=str(_("导出示范点名单")),
+        parameters={"query": query},
+        enqueue=lambda job_id: build_site_list.delay(job_id),
+    )
+
+
+def site_list_job_build(job, handle, progress) -> str:
+    """Write a job's list (core.exportjobs.job_run calls this in sites.tasks.build_site_list). The owner's
+    permission and scope are checked again now: an account closed or stripped of the right meanwhile gets nothing."""
+    from core.exportjobs import ExportRefused
+
+    user = job.requested_by
+    if not user.is_active or not user.has_perm("sites.view_site"):
+        raise ExportRefused(_("您已没有查看示范点的权限，无法生成导出文件。"))
+    write_site_list(filtered_sites(user, job.parameters.get("query", "")), handle, progress=progress)
+    return file_name()
 
 
 def import_template_response(user) -> HttpResponse:

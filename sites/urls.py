@@ -11,6 +11,7 @@ urlpatterns = [
     path("import/template.xlsx", views.site_import_template, name="import_template"),
     path("targets/", views.targets, name="targets"),
     path("targets/edit/", views.targets_edit, name="targets_edit"),
+    path("targets/districts/", views.district_picker, name="pick_districts"),
     path("zones/", views.zone_list, name="zones"),
     path("zones/new/", views.zone_create, name="zone_create"),
     path("zones/<int:pk>/edit/", views.zone_edit, name="zone_edit"),

@@ -20,7 +20,6 @@ from core.models import AuditEntry
 from core.pagination import DeferredPaginator
 from core.permissions import require_permission
 from core.pickers import picker_response
-from core.widgets import bounded_options
 
 from . import exports, imports, services
 from .choices import ENTERPRISE_DOMAINS, SiteState
@@ -148,8 +147,13 @@ def instructor_picker(request):
 
 @require_permission(VIEW)
 def site_export(request):
-    filterset = SiteFilter(request.GET, queryset=site_list_queryset(request.user), request=request)
-    return exports.sites_response(filterset.qs.prefetch_related("instructors"))
+    """The filtered list as a workbook: written now when short, else built by a background job (a page with a
+    progress bar, then the download) that applies the same filter and the user's scope when it runs."""
+    sites = exports.filtered_sites(request.user, request.GET.urlencode())
+    if sites.count() <= settings.SITE_EXPORT_SYNC_LIMIT:
+        return exports.sites_response(sites)
+    job = exports.site_list_job_request(user=request.user, query=request.GET.urlencode())
+    return redirect("core:export_status", pk=job.pk)
 
 
 @require_permission(VIEW)
@@ -385,7 +389,7 @@ def targets(request):
     year = _year(request.GET.get("year"))
     district = target_district(request.user, request.GET.get("district"))
     summary = target_progress(year, request.user, district=district)
-    covered = coverage(request.user, region=district)
+    covered = coverage(request.user, region=district, page=request.GET.get("cpage"))
     enterprise = [row for row in summary.rows if row.domain in ENTERPRISE_DOMAINS]
     return render(
         request,
@@ -393,8 +397,7 @@ def targets(request):
         {
             "year": year,
             "district": district,
-            "choose_district": may_choose_district(request.user),
-            "districts": bounded_options(target_districts(), district) if may_choose_district(request.user) else [],
+            "may_choose_district": may_choose_district(request.user),
             "summary": summary,
             "rows": [(Domain(row.domain).label, row) for row in summary.rows],
             "untargeted": [(Domain(row.domain).label, row) for row in summary.untargeted],
@@ -403,8 +406,8 @@ def targets(request):
             "enterprise_labels": "、".join(str(Domain(code).label) for code in ENTERPRISE_DOMAINS),
             "can_edit": may_edit_targets(request.user, district),
             "coverage_tables": [
-                (_("按领域"), _("领域"), covered["domains"]),
-                (_("按区县"), _("区县"), covered["regions"]),
+                (_("按领域"), _("领域"), covered["domains"], None),
+                (_("按区县"), _("区县"), covered["regions"], covered["regions_page"]),
             ],
             "years": range(timezone.localdate().year + 1, timezone.localdate().year - 5, -1),
             "breadcrumbs": _tab("targets", _("目标与覆盖率")),
@@ -418,6 +421,14 @@ def _year(value) -> int:
     except (TypeError, ValueError):
         return timezone.localdate().year
     return year if 2000 <= year <= 2100 else timezone.localdate().year
+
+
+@require_permission("sites.view_target")
+def district_picker(request):
+    """Search the district-level nodes for the targets pages' scope picker (a country has thousands of them):
+    only for city-wide users, who may look at any district's plan."""
+    districts = target_districts() if may_choose_district(request.user) else target_districts().none()
+    return picker_response(request, districts, search=["name"], order_by=("path",))
 
 
 @require_permission("sites.view_target", "sites.change_target")
@@ -452,8 +463,7 @@ def targets_edit(request):
             "form": form,
             "year": year,
             "district": district,
-            "choose_district": may_choose_district(request.user),
-            "districts": bounded_options(target_districts(), district) if may_choose_district(request.user) else [],
+            "may_choose_district": may_choose_district(request.user),
             "rows": [(code, label, creating, named, reference.get(code)) for code, label, creating, named in form.rows],
             "reference_label": reference_label,
             "enterprise_labels": "、".join(str(Domain(code).label) for code in ENTERPRISE_DOMAINS),

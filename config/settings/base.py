@@ -272,6 +272,7 @@ CELERY_BEAT_SCHEDULE = {
     "process-pending-images": {"task": "archives.tasks.process_pending_images", "schedule": 600.0},
     "expire-ledgers": {"task": "archives.tasks.expire_ledgers", "schedule": crontab(hour=4, minute=0)},
     "purge-import-previews": {"task": "core.tasks.purge_import_previews", "schedule": crontab(minute=20)},
+    "purge-expired-exports": {"task": "core.tasks.purge_expired_exports", "schedule": crontab(minute=40)},
     # The reminder ladder: whatever is due goes out, exactly once (supervision.reminders).
     "send-reminders": {"task": "supervision.tasks.send_reminders", "schedule": 300.0},
     # E-mail copies of notifications that were never queued (broker down) or whose job was lost (core.mail).
@@ -282,6 +283,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=30),
     },
 }
+
+# --- Background exports (core.models.ExportJob) ------------------------------------------------------------
+# A site list longer than this is built by a background job with a progress bar instead of during the request.
+SITE_EXPORT_SYNC_LIMIT = env.int("SITE_EXPORT_SYNC_LIMIT", default=5000)
+# How long a finished export's file stays downloadable before the hourly purge removes it.
+EXPORT_JOB_TTL_HOURS = env.int("EXPORT_JOB_TTL_HOURS", default=24)
 
 # --- Archives -------------------------------------------------------------------------------------
 # Per-type upload limits in MB (defaults in archives/validation.py), e.g. ARCHIVE_MAX_MB=mp4=800,pdf=80

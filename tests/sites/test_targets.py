@@ -60,9 +60,12 @@ def test_city_users_see_the_citys_targets_and_may_switch_to_a_district(client, c
     client.force_login(getattr(cast, role))
     response = client.get("/sites/targets/", {"year": YEAR})
     assert response.context["district"] is None and row(response, Domain.RURAL).creating.target == 20
-    assert f'<option value="{city.district_a.pk}"' in response.content.decode()
+    assert 'data-picker-url="/sites/targets/districts/"' in response.content.decode()  # searched, not listed
+    found = client.get("/sites/targets/districts/", {"q": city.district_a.name}).json()["results"]
+    assert {"value": str(city.district_a.pk), "text": city.district_a.name} in found
     response = client.get("/sites/targets/", {"year": YEAR, "district": city.district_a.pk})
     assert response.context["district"] == city.district_a
+    assert f'<option value="{city.district_a.pk}" selected>' in response.content.decode()
     assert row(response, Domain.RURAL).creating.target == 3
     response = client.get("/sites/targets/", {"year": YEAR, "district": city.town_a.pk})  # not a district
     assert response.context["district"] is None
