@@ -40,6 +40,8 @@ class Region(TimeStampedModel):
         verbose_name = _("行政区划")
         verbose_name_plural = _("行政区划")
         ordering = ["path"]
+        # The tree picker's in-page levels: `depth <= n ORDER BY depth, path LIMIT …` walks this index.
+        indexes = [models.Index(fields=["depth", "path"], name="region_depth_path")]
         constraints = [
             models.UniqueConstraint(fields=["parent", "name"], name="region_unique_name_under_parent"),
             models.UniqueConstraint(
@@ -138,6 +140,12 @@ class PartyOrganization(TimeStampedModel):
         ordering = ["region__path", "name"]
         constraints = [
             models.UniqueConstraint(fields=["region", "name"], name="organization_unique_name_in_region"),
+        ]
+        # Coverage counts active organizations per domain and per region (issue 12: a full scan of 226k rows
+        # on the targets page without them).
+        indexes = [
+            models.Index(fields=["domain"], condition=models.Q(is_active=True), name="org_active_domain"),
+            models.Index(fields=["region"], condition=models.Q(is_active=True), name="org_active_region"),
         ]
 
     def __str__(self):
