@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 from django.utils.translation import gettext_lazy as _
 
 from core.navigation import NavItem
@@ -58,3 +58,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(_sync_roles_after_migrate, dispatch_uid="accounts.sync_roles")
+        from .scope import note_write
+
+        for signal in (post_save, post_delete, m2m_changed):
+            signal.connect(note_write, dispatch_uid=f"accounts.scope.{id(signal)}")

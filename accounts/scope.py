@@ -18,6 +18,17 @@ from django.db.models import IntegerField, Q, QuerySet, Value
 
 from .choices import DataScope
 
+# Any model write in this process moves the generation on (AccountsConfig.ready connects the signals), which
+# drops every cached resolution: an assignment, a region move or a user's new scope counts at once, even for
+# a user object that outlives one request (a job, a shell, a test). Writes are rare beside the reads.
+_generation = [0]
+
+
+def note_write(**kwargs) -> None:
+    """Signal receiver (post_save, post_delete, m2m_changed of any model): cached scope ids are stale."""
+    _generation[0] += 1
+
+
 # Past this many regions in a subtree, the ids stay in the database (a subquery) instead of the SQL text.
 ID_LIST_LIMIT = 5000
 _REGIONS, _ASSIGNED = 0, 1
@@ -40,11 +51,14 @@ def _resolved(
     ALL of what is not known yet), cached on the user object: the subtree for every model, the assigned ids per
     model (`key`).
 
-    The user object lives for one request (or one job), which is what makes this cache safe; code that changes
-    a user's region or assignments and reads again with the same object calls forget_scope(user)."""
+    The user object lives for one request (or one job), and any write through the ORM's signals starts the cache
+    afresh (note_write); code that changes a user's region or assignments with bulk writes (queryset.update,
+    bulk_create) and reads again with the same object calls forget_scope(user)."""
     from .models import Region
 
-    cache = user.__dict__.setdefault("_scope_ids", {})
+    cache = user.__dict__.get("_scope_ids")
+    if cache is None or cache.get("generation") != _generation[0]:
+        cache = user.__dict__["_scope_ids"] = {"generation": _generation[0]}
     region = user.region if regions and user.scope == DataScope.REGION and user.region_id else None
     region_key = ("regions", region.path if region is not None else None)
     assigned_key = ("assigned", key, assigned_ids is not None)

@@ -162,6 +162,16 @@ def test_scope_ids_are_resolved_once_per_user_object(city, spread, django_assert
     assert "b点" in {s.name for s in sites_visible_to(user)}
 
 
+def test_a_write_drops_the_resolved_ids_without_being_told(city, spread):
+    """A user object that outlives a request (a job, a shell) sees a new assignment and loses a removed one."""
+    user = UserFactory(scope=DataScope.ASSIGNED, roles=[Role.INSTRUCTOR])
+    assert "b点" not in {s.name for s in sites_visible_to(user)}
+    spread["b"].instructors.add(user)
+    assert "b点" in {s.name for s in sites_visible_to(user)}
+    spread["b"].instructors.remove(user)
+    assert "b点" not in {s.name for s in sites_visible_to(user)}
+
+
 def test_large_subtrees_stay_in_the_database(city, spread, monkeypatch):
     monkeypatch.setattr("accounts.scope.ID_LIST_LIMIT", 2)
     ids = subtree_region_ids(city.district_a)
