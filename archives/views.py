@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,6 +13,7 @@ from accounts.selectors import regions_visible_to
 from core.feedback import form_errors_as_messages
 from core.files import private_file_response
 from core.http import is_htmx
+from core.pagination import DeferredPaginator
 from core.permissions import file_permission, require_permission
 from sites.selectors import sites_visible_to
 from standards.selectors import applicable_items, current_evaluation_standard, published_years, standard_for_year
@@ -54,25 +54,6 @@ KIND_GROUPS = {
     "mp4": ["mp4"],
 }
 INBOX_PAGE_SIZE = 25
-
-
-class IdsFirstPaginator(Paginator):
-    """A deferred join: a page's ids first (an index-only walk of the inbox's partial index), then only those
-    rows with what they show (joins, prefetches). A page in the second half is counted from the end (the
-    ordering reversed), so the last page costs what the first does. The lead may swap it for core.pagination's
-    when that lands."""
-
-    def page(self, number):
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        top = min(bottom + self.per_page, self.count)
-        ids = self.object_list.values_list("pk", flat=True)
-        if bottom > self.count // 2 and self.object_list.ordered:
-            ids = list(ids.reverse()[self.count - top : self.count - bottom])[::-1]
-        else:
-            ids = list(ids[bottom:top])
-        rows = {row.pk: row for row in self.object_list.filter(pk__in=ids)}
-        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
 
 
 def _site(request, site_id):
@@ -256,7 +237,7 @@ def review_inbox(request):
     if not may_reach_review(request.user):
         raise PermissionDenied
     filterset = ReviewInboxFilter(request.GET, queryset=review_queue(request.user), request=request)
-    page = IdsFirstPaginator(filterset.qs, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = DeferredPaginator(filterset.qs, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
     for material in page.object_list:
         material.review_locked = False  # pending: no decision to protect yet
     return render(

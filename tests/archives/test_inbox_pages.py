@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from archives.apps import BADGE_CAP, _pending_reviews
 from archives.models import Material
 from archives.selectors import review_queue
-from archives.views import IdsFirstPaginator
+from core.pagination import DeferredPaginator
 from tests.factories import PartyOrganizationFactory, SiteFactory
 from tests.utils import queries_for
 
@@ -28,7 +28,7 @@ def pending(city):
 def test_every_page_holds_what_a_plain_paginator_would(cast, pending, per_page):
     pending(23)
     queryset = review_queue(cast.staff)
-    plain, deferred = Paginator(queryset, per_page), IdsFirstPaginator(queryset, per_page)
+    plain, deferred = Paginator(queryset, per_page), DeferredPaginator(queryset, per_page)
     assert deferred.num_pages == plain.num_pages
     for number in plain.page_range:
         assert [m.pk for m in deferred.page(number)] == [m.pk for m in plain.page(number)], number
