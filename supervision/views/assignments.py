@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from archives.models import Material
+from core.pagination import DeferredPaginator
 
 from .. import rules
 from ..assignments import (
@@ -242,7 +243,7 @@ def assignment_detail(request, pk):
         targets = targets.filter(status=status) if now <= assignment.due_at else targets.none()
     elif status in AnswerStatus.values:
         targets = targets.filter(status=status)
-    page = Paginator(targets, SITES_PER_PAGE).get_page(request.GET.get("page"))
+    page = DeferredPaginator(targets, SITES_PER_PAGE).get_page(request.GET.get("page"))
     for target in page.object_list:
         target.standing = standing(target.status, assignment.due_at, now, tz)
     return render(
@@ -282,7 +283,7 @@ def my_tasks(request):
         )
         .order_by("owing", "assignment__due_at", "site__name", "pk")
     )
-    page = Paginator(targets, PER_PAGE).get_page(request.GET.get("page"))
+    page = DeferredPaginator(targets, PER_PAGE).get_page(request.GET.get("page"))
     for target in page.object_list:
         target.standing = standing(target.status, target.assignment.due_at, now, tz)
     owing = targets_visible_to(request.user).filter(status__in=OWING, assignment__status=AssignmentStatus.PUBLISHED)

@@ -6,7 +6,6 @@ outside it is a 404; inside it, a role that may not act gets a 403. State change
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Region
 from accounts.roles import Role
+from core.pagination import DeferredPaginator
 from core.pickers import picker_response
 from sites.selectors import sites_visible_to
 
@@ -101,7 +101,7 @@ def visit_list(request):
         )
         .order_by("-visited_on", "-id")
     )
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = DeferredPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     photos = attachments_by_owner(GuidanceVisit, [visit.pk for visit in page.object_list])
     for visit in page.object_list:
         visit.photo_count = len(photos.get(visit.pk, []))
@@ -291,7 +291,7 @@ def rectification_list(request):
         .annotate(owing=Case(When(status__in=OWING, then=Value(0)), default=Value(1), output_field=IntegerField()))
         .order_by("owing", "due_on", "id")
     )
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = DeferredPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     _mark(page.object_list, today)
     counts = rectifications_visible_to(request.user).aggregate(
         open=Count("pk", filter=Q(status=RectificationStatus.OPEN)),
