@@ -260,3 +260,16 @@ def test_round_results_sum_item_scores_from_the_covering_index():
             (node["Node Type"], node.get("Index Name")) for node in on_scores
         ]
         assert {node.get("Index Name") for node in on_scores} == {"itemscore_item_sheet_values"}
+
+
+def test_the_results_bench_measures_the_results_pages(db):
+    """bench/results_bench.py's pages (as `make bench` calls them): every page answers, its queries are counted,
+    and the published list is read as staff and as a district user."""
+    import results_bench
+
+    round_ = results_bench.build(sites=20, scorers=2)
+    measured = results_bench.run_pages(round_, repeat=1)
+    assert [result.status for result in measured] == ["ok"] * len(measured), [(r.label, r.status) for r in measured]
+    assert all(result.times and result.queries for result in measured)
+    labels = [result.label for result in measured]
+    assert "published list, district user" in labels and "results page, staff, last page" in labels
