@@ -23,6 +23,9 @@ the real middleware):
   the target is p95 under 50 ms of server time;
 - the progress page (evaluations:progress), first page, as staff (the whole round) and as a team leader;
 - services.sheet_apply_changes with one change, called directly: the core of the autosave;
+- (issue 12) the progress page's last page, its scorers and sheets tabs, the teams list, the bulk assignment page
+  (first and last page), the round's sites, a site's sheets side by side, and the scorer's own list — each
+  page's target p95 ≤ 150 ms and ≤ 20 queries, flat in the number of sites;
 - the baseline: the Django admin's changelist of score sheets if registered, else of sites (Django's own code
   on the same data and machine).
 
@@ -74,6 +77,11 @@ def main() -> None:
             filled=args.filled,
             timed=common.stopwatch,
         )
+        with common.stopwatch("VACUUM ANALYZE (what autovacuum does after a bulk load)"):
+            from django.db import connection
+
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
         building = time.perf_counter() - build_start
         print(f"准备共 {time.perf_counter() - started:.1f} 秒，其中写入数据 {building:.1f} 秒", flush=True)
         results, baseline = run(data, args.repeat)
@@ -149,12 +157,25 @@ def run(data, repeat: int):
     else:
         baseline = ("baseline: admin changelist Site", "admin:sites_site_changelist")
 
+    round_pk = data.round.pk
+    progress = reverse("evaluations:progress", args=[round_pk])
+    assign = reverse("evaluations:assign", args=[round_pk])
+    last = max(1, -(-data.round.entries.count() // 50))
     measurements = [
         ("sheet page, 60 items", get(scorer, reverse("evaluations:sheet", args=[data.sheet.pk]))),
         ("autosave round trip, 1 change", sync),
         ("sync service, 1 change (direct)", service),
-        ("progress page, staff, first page", get(staff, reverse("evaluations:progress", args=[data.round.pk]))),
-        ("progress page, team leader", get(teamlead, reverse("evaluations:progress", args=[data.round.pk]))),
+        ("progress page, staff, first page", get(staff, progress)),
+        ("progress page, team leader", get(teamlead, progress)),
+        ("progress page, staff, last page", get(staff, f"{progress}?page={last}")),
+        ("progress page, staff, scorers tab", get(staff, f"{progress}?view=scorers")),
+        ("progress page, staff, sheets tab", get(staff, f"{progress}?view=sheets")),
+        ("teams list, staff", get(staff, reverse("evaluations:teams", args=[round_pk]))),
+        ("assignment page, staff, first page", get(staff, assign)),
+        ("assignment page, staff, last page", get(staff, f"{assign}?page={last}")),
+        ("round sites, staff", get(staff, reverse("evaluations:round_sites", args=[round_pk]))),
+        ("a site's sheets side by side, staff", get(staff, reverse("evaluations:entry", args=[data.sheet.entry_id]))),
+        ("my sheets, scorer", get(scorer, reverse("evaluations:my_sheets"))),
         (baseline[0], get(admin_user, reverse(baseline[1]))),
     ]
     results = []

@@ -25,7 +25,12 @@ Measured, warm (an unmeasured run first):
   the same run (target: ours ≥ 80 % of raw speed);
 - end to end (`rankings.save_rankings`: round_results, the other queries and the writing);
 - peak memory growth of the end-to-end run (tracemalloc peak over the run, and the process's maximum resident
-  set size before and after; target ≤ 150 MB).
+  set size before and after; target ≤ 150 MB);
+- the pages (issue 12), warm, p50/p95 server time and queries, in-process (Django's test Client): the results page
+  (first page, last page, sorted by final score) as staff, one site's explanation, the scorer calibration, the
+  ranking page, and once the results are published (a publication written directly) the published list as
+  staff and as a district user (region scope, one district of ten) — each page's target p95 ≤ 150 ms and
+  ≤ 20 queries. `--pages-repeat N` (15) timed runs each; `--no-pages` leaves them out.
 """
 
 import argparse
@@ -53,6 +58,8 @@ def main() -> None:
     parser.add_argument("--scorers", type=int, default=5, help="每个示范点已提交的评分表数（默认 5）")
     parser.add_argument("--repeat", type=int, default=7, help="每项计时次数（默认 7）")
     parser.add_argument("--keep", action="store_true", help="结束后保留数据库")
+    parser.add_argument("--pages-repeat", type=int, default=15, help="页面每项计时次数（默认 15）")
+    parser.add_argument("--no-pages", action="store_true", help="不测页面")
     args = parser.parse_args()
     if args.sites < 2 or args.scorers < 1 or args.repeat < 1:
         parser.error("--sites ≥ 2，--scorers ≥ 1，--repeat ≥ 1")
@@ -71,9 +78,14 @@ def main() -> None:
             analyze()
         print(f"准备共 {time.perf_counter() - started:.1f} 秒", flush=True)
         report = run(round_, repeat=args.repeat)
+        pages = [] if args.no_pages else run_pages(round_, repeat=args.pages_repeat)
         print()
         print(_summary(round_))
         print(report.text)
+        if pages:
+            print()
+            print(common.table(pages))
+            print("页面目标：p95 ≤ 150 ms，≤ 20 条查询。")
 
 
 # --- data ---------------------------------------------------------------------------------------------------
@@ -335,6 +347,99 @@ def run(round_, *, repeat: int) -> Report:
     ]
     report.speed, report.cpu_speed, report.memory = speed, cpu_speed, (peak - start_traced)
     return report
+
+
+def page_users(round_):
+    """The users the pages are measured as: staff, and a district user (region scope, role 区县联络员) over the
+    district of the round's first site. Made here (idempotent), so a kept database can be measured again."""
+    from django.contrib.auth.models import Group
+
+    from accounts.choices import DataScope
+    from accounts.models import User
+    from accounts.roles import Role
+
+    staff = User.objects.get(username="bench-staff")
+    district = User.objects.filter(username="bench-district").first()
+    if district is None:
+        site = round_.entries.order_by("pk").select_related("site__region__parent").first().site
+        region = site.region.parent or site.region
+        district = User.objects.create(
+            username="bench-district", full_name="区县联络员", scope=DataScope.REGION, region=region
+        )
+        district.groups.add(Group.objects.get(name=Role.DISTRICT))
+    return staff, district
+
+
+def publish(round_):
+    """The round's results published as the service would record them (a publication with the snapshot), without
+    the notices; the round's status becomes published."""
+    from django.utils import timezone
+
+    from evaluations import results
+    from evaluations.choices import RoundStatus
+    from evaluations.models import Publication
+
+    if not round_.publications.exists():
+        today = timezone.localdate()
+        Publication.objects.create(
+            round=round_,
+            number=1,
+            starts_on=today,
+            ends_on=today,
+            fingerprint=results.inputs_fingerprint(round_),
+            results=results.snapshot(results.round_results(round_)),
+            policy={},
+        )
+    round_.status = RoundStatus.PUBLISHED
+    round_.save(update_fields=["status"])
+
+
+def run_pages(round_, *, repeat: int) -> list:
+    """The results pages, warm: p50/p95 server time and queries (see the module's docstring)."""
+    from django.test import Client
+    from django.urls import reverse
+
+    staff_user, district_user = page_users(round_)
+    staff, district = Client(), Client()
+    staff.force_login(staff_user)
+    district.force_login(district_user)
+    entries = round_.entries.count()
+    last = max(1, -(-entries // 50))
+    entry = round_.entries.order_by("-pk").first()
+
+    def get(client, url):
+        def go():
+            response = client.get(url)
+            return None if response.status_code == 200 else f"HTTP {response.status_code}"
+
+        return go
+
+    results_url = reverse("evaluations:results", args=[round_.pk])
+    published_url = reverse("evaluations:published", args=[round_.pk])
+    scored = [
+        ("results page, staff, first page", get(staff, results_url)),
+        ("results page, staff, last page", get(staff, f"{results_url}?page={last}")),
+        ("results page, staff, sorted by final", get(staff, f"{results_url}?sort=-final&page=2")),
+        ("explanation of a site, staff", get(staff, reverse("evaluations:explain", args=[entry.pk]))),
+        ("scorer calibration, staff", get(staff, reverse("evaluations:calibration", args=[round_.pk]))),
+        ("ranking page, staff", get(staff, reverse("evaluations:rankings", args=[round_.pk]))),
+    ]
+    measured = []
+    for label, go in scored:
+        print(f"测量：{label}", flush=True)
+        measured.append(common.measure(label, go, repeat=repeat, warmup=2))
+    publish(round_)
+    district_last = max(1, -(-entries // 10 // 50))
+    for label, go in (
+        ("published list, staff, first page", get(staff, published_url)),
+        ("published list, staff, last page", get(staff, f"{published_url}?page={last}")),
+        ("published list, district user", get(district, published_url)),
+        ("published list, district user, last page", get(district, f"{published_url}?page={district_last}")),
+        ("results page, staff, after publication", get(staff, results_url)),
+    ):
+        print(f"测量：{label}", flush=True)
+        measured.append(common.measure(label, go, repeat=repeat, warmup=2))
+    return measured
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from ..choices import RoundStatus, SheetStatus
 from ..filters import ProgressEntryFilter, SheetFilter
 from ..forms import ReasonForm
 from ..models import Round
+from ..paging import deferred_page
 from ..permissions import may_manage_rounds, may_see_progress
 
 PAGE_SIZE = 50
@@ -90,8 +91,8 @@ def progress(request, pk):
         filterset = ProgressEntryFilter(
             request.GET, queryset=entries, request=request, round_=round_, leader=_leader(user)
         )
-        page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-        rows = list(page.object_list)
+        page = deferred_page(filterset.qs, request.GET.get("page"), PAGE_SIZE)
+        rows = page.object_list
         sheets = selectors.entries_sheets([entry.pk for entry in rows])
         context.update(
             filter=filterset,
@@ -104,7 +105,7 @@ def progress(request, pk):
         context.update(page_obj=page)
     else:
         filterset = _sheet_filter(request, round_)
-        page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = deferred_page(filterset.qs, request.GET.get("page"), PAGE_SIZE)
         items = selectors.items_per_domain(round_.standard)
         for sheet in page.object_list:
             sheet.item_total = items.get(sheet.entry.site.domain, 0)

@@ -11,7 +11,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -28,7 +29,8 @@ from .. import rules, selectors, services
 from ..choices import RoundStatus, SheetKind
 from ..filters import EntryFilter
 from ..forms import AssignForm, RoundForm, TeamForm
-from ..models import Round, ScoreSheet, Team
+from ..models import Round, RoundSite, ScoreSheet, Team
+from ..paging import deferred_page
 from ..permissions import may_manage_rounds, may_see_progress
 
 PAGE_SIZE = 50
@@ -227,7 +229,7 @@ def round_sites(request, pk):
         "site__region__path", "site__name"
     )
     filterset = EntryFilter(request.GET, queryset=entries, request=request, round_=round_)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = deferred_page(filterset.qs, request.GET.get("page"), PAGE_SIZE)
     return render(
         request,
         "evaluations/round_sites.html",
@@ -334,18 +336,23 @@ def _back_query(request) -> str:
 @login_required
 def team_list(request, pk):
     round_ = _managed_round(request, pk)
+    # Paged, each team's sites counted by a subquery on the (round, team) index: a country's round has thousands
+    # of teams, and joining all their entries to count them costs the whole round on every page.
+    sites = RoundSite.objects.filter(round=round_, team=OuterRef("pk")).order_by().values("team")
     teams = (
         round_.teams.select_related("leader")
         .prefetch_related("members")
-        .annotate(site_count=Count("entries", distinct=True))
+        .annotate(site_count=Coalesce(Subquery(sites.annotate(n=Count("*")).values("n")), 0))
         .order_by("id")
     )
+    page = Paginator(teams, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "evaluations/team_list.html",
         {
             "round": round_,
-            "teams": teams,
+            "teams": page.object_list,
+            "page_obj": page,
             "unassigned": round_.entries.filter(team__isnull=True).count(),
             "may_change": not round_.is_closed,
             "breadcrumbs": _crumbs(round_, (_("验收组"), None)),
@@ -447,7 +454,7 @@ def assign(request, pk):
             for errors in form.errors.values():
                 for message in errors:
                     messages.error(request, message)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = deferred_page(filterset.qs, request.GET.get("page"), PAGE_SIZE)
     return render(
         request,
         "evaluations/round_assign.html",
