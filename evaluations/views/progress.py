@@ -17,13 +17,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.feedback import attempt, form_errors_as_messages
+from core.pagination import DeferredPaginator
 
 from .. import exports, rules, selectors, services
 from ..choices import RoundStatus, SheetStatus
 from ..filters import ProgressEntryFilter, SheetFilter
 from ..forms import ReasonForm
 from ..models import Round
-from ..paging import deferred_page
 from ..permissions import may_manage_rounds, may_see_progress
 
 PAGE_SIZE = 50
@@ -91,7 +91,7 @@ def progress(request, pk):
         filterset = ProgressEntryFilter(
             request.GET, queryset=entries, request=request, round_=round_, leader=_leader(user)
         )
-        page = deferred_page(filterset.qs, request.GET.get("page"), PAGE_SIZE)
+        page = DeferredPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
         rows = page.object_list
         sheets = selectors.entries_sheets([entry.pk for entry in rows])
         context.update(
@@ -105,7 +105,7 @@ def progress(request, pk):
         context.update(page_obj=page)
     else:
         filterset = _sheet_filter(request, round_)
-        page = deferred_page(filterset.qs, request.GET.get("page"), PAGE_SIZE)
+        page = DeferredPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
         items = selectors.items_per_domain(round_.standard)
         for sheet in page.object_list:
             sheet.item_total = items.get(sheet.entry.site.domain, 0)

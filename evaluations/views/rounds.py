@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from core.audit import describe
 from core.feedback import attempt
 from core.models import AuditEntry
+from core.pagination import DeferredPaginator
 from sites.filters import SiteFilter
 from sites.selectors import site_list_queryset
 
@@ -30,7 +31,6 @@ from ..choices import RoundStatus, SheetKind
 from ..filters import EntryFilter
 from ..forms import AssignForm, RoundForm, TeamForm
 from ..models import Round, RoundSite, ScoreSheet, Team
-from ..paging import deferred_page
 from ..permissions import may_manage_rounds, may_see_progress
 
 PAGE_SIZE = 50
@@ -229,7 +229,7 @@ def round_sites(request, pk):
         "site__region__path", "site__name"
     )
     filterset = EntryFilter(request.GET, queryset=entries, request=request, round_=round_)
-    page = deferred_page(filterset.qs, request.GET.get("page"), PAGE_SIZE)
+    page = DeferredPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "evaluations/round_sites.html",
@@ -454,7 +454,7 @@ def assign(request, pk):
             for errors in form.errors.values():
                 for message in errors:
                     messages.error(request, message)
-    page = deferred_page(filterset.qs, request.GET.get("page"), PAGE_SIZE)
+    page = DeferredPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "evaluations/round_assign.html",

@@ -112,7 +112,6 @@ REGION_PICKERS = {"progress", "progress, last page", "progress, team leader", "a
 REGION_PICKERS |= {"round sites"}
 
 
-@pytest.mark.xfail(reason="the region picker lists every region until the scalable tree picker is merged", strict=False)
 def test_the_region_picker_pages_do_not_grow_with_the_regions(client, bench):
     few = _measure(client, bench)
     district = Region.objects.filter(kind=RegionKind.DISTRICT).first()
