@@ -20,9 +20,12 @@ from django.utils.translation import gettext_lazy as _
 
 
 class _PickerMixin:
-    def __init__(self, *args, source: str = "", source_query: str = "", placeholder=None, **kwargs):
+    def __init__(self, *args, source: str = "", source_query: str = "", placeholder=None, fixed=(), **kwargs):
+        """source: a URL name, or a path ("/evaluations/3/pick/teams/") for an endpoint that takes arguments.
+        fixed: (value, label) options always in the page beside the chosen ones (e.g. “未分配”)."""
         self.source, self.source_query = source, source_query
         self.placeholder = placeholder
+        self.fixed = list(fixed)
         super().__init__(*args, **kwargs)
 
     def build_attrs(self, base_attrs, extra_attrs=None):
@@ -30,7 +33,7 @@ class _PickerMixin:
         attrs["data-picker"] = "tree" if isinstance(self, TreePicker) else "1"
         attrs["data-placeholder"] = str(self.placeholder or _("输入名称搜索"))
         if self.source:
-            url = reverse(self.source)
+            url = self.source if self.source.startswith("/") else reverse(self.source)
             attrs["data-picker-url"] = f"{url}?{self.source_query}" if self.source_query else url
         attrs.setdefault("class", "form-select")
         return attrs
@@ -40,10 +43,15 @@ class _PickerMixin:
             return super().optgroups(name, value, attrs)
         # Only the chosen options: the rest are found by searching (see the module docstring).
         chosen = {str(v) for v in value if v not in (None, "")}
+        fixed_values = {str(fixed_value) for fixed_value, _label in self.fixed}
         queryset = getattr(self.choices, "queryset", None)
-        options = []
-        if chosen and queryset is not None:
-            for index, obj in enumerate(queryset.filter(pk__in=chosen)):
+        options = [
+            self.create_option(name, fixed_value, label, str(fixed_value) in chosen, index)
+            for index, (fixed_value, label) in enumerate(self.fixed)
+        ]
+        rows = chosen - fixed_values
+        if rows and queryset is not None:
+            for index, obj in enumerate(queryset.filter(pk__in=rows), start=len(options)):
                 options.append(self.create_option(name, obj.pk, str(obj), True, index, attrs=None))
         if not self.allow_multiple_selected:
             blank = self.create_option(name, "", "", not chosen, len(options))

@@ -8,15 +8,17 @@ import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Domain
 from accounts.filters import RegionSubtreeFilter
 from core.filters import BootstrapFilterSet
+from core.widgets import Picker
 from sites.choices import SiteState
 
 from .choices import AdjustmentKind, AdjustmentSource, SheetKind, SheetStatus, Stage
-from .models import Adjustment, RoundSite, ScoreSheet
+from .models import Adjustment, RoundSite, ScoreSheet, Team
 
 UNASSIGNED = "none"
 # The states a round's result can send a site to (sites.rules.round_outcome).
@@ -26,11 +28,26 @@ RESULT_OUTCOMES = [
 ]
 
 
-def _team_choices(round_, user=None):
-    teams = round_.teams.order_by("id") if round_ is not None else []
-    if user is not None:
-        teams = teams.filter(leader=user)
-    return [(str(team.pk), team.name) for team in teams]
+def _round_teams(round_, leader=None):
+    teams = round_.teams.order_by("name", "id") if round_ is not None else Team.objects.none()
+    return teams.filter(leader=leader) if leader is not None else teams
+
+
+def _use_team_picker(filterset, round_, leader, *, unassigned: bool) -> None:
+    """The team filter searches the round's teams on the server (a country's round has thousands): only the chosen
+    team (and “未分配” where offered) is in the page; the queryset still refuses a team outside the round or, for a
+    team leader, outside their own teams."""
+    field = filterset.form.fields["team"]
+    source = reverse("evaluations:pick_teams", args=[round_.pk]) if round_ is not None else ""
+    field.widget = Picker(
+        source=source,
+        placeholder=_("全部验收组（可输入名称搜索）"),
+        fixed=[(UNASSIGNED, _("未分配"))] if unassigned else [],
+        attrs={"class": "form-select"},
+    )
+    # Set after the widget: the queryset setter hands the widget its choices.
+    field.queryset = filterset.filters["team"].queryset = _round_teams(round_, leader)
+    field.null_label = filterset.filters["team"].null_label = _("未分配") if unassigned else None
 
 
 class EntryFilter(BootstrapFilterSet):
@@ -42,7 +59,13 @@ class EntryFilter(BootstrapFilterSet):
     )
     region = RegionSubtreeFilter(paths=("site__region__path",))
     stage = django_filters.ChoiceFilter(label=_("考评类型"), choices=Stage.choices, empty_label=_("全部类型"))
-    team = django_filters.ChoiceFilter(label=_("验收组"), method="filter_team", empty_label=_("全部验收组"))
+    team = django_filters.ModelChoiceFilter(
+        label=_("验收组"),
+        queryset=Team.objects.none(),
+        method="filter_team",
+        empty_label=_("全部验收组"),
+        null_value=UNASSIGNED,
+    )
 
     class Meta:
         model = RoundSite
@@ -50,11 +73,7 @@ class EntryFilter(BootstrapFilterSet):
 
     def __init__(self, *args, round_=None, leader=None, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = _team_choices(round_, leader)
-        if leader is None:
-            choices.append((UNASSIGNED, _("未分配")))
-        self.filters["team"].extra["choices"] = choices
-        self.form.fields["team"].choices = choices  # the field adds its empty label itself
+        _use_team_picker(self, round_, leader, unassigned=leader is None)
 
     def filter_keyword(self, queryset, name, value):
         condition = Q()
@@ -65,7 +84,7 @@ class EntryFilter(BootstrapFilterSet):
     def filter_team(self, queryset, name, value):
         if value == UNASSIGNED:
             return queryset.filter(team__isnull=True)
-        return queryset.filter(team_id=value)
+        return queryset.filter(team=value)
 
 
 class ProgressEntryFilter(EntryFilter):
@@ -131,8 +150,12 @@ class SheetFilter(BootstrapFilterSet):
     scorer = django_filters.ModelChoiceFilter(
         label=_("评分人员"), queryset=get_user_model().objects.none(), empty_label=_("全部评分人员")
     )
-    team = django_filters.ChoiceFilter(
-        label=_("验收组"), field_name="entry__team", method="filter_team", empty_label=_("全部验收组")
+    team = django_filters.ModelChoiceFilter(
+        label=_("验收组"),
+        queryset=Team.objects.none(),
+        field_name="entry__team",
+        method="filter_team",
+        empty_label=_("全部验收组"),
     )
 
     class Meta:
@@ -145,17 +168,21 @@ class SheetFilter(BootstrapFilterSet):
         if leader is not None:
             sheets = sheets.filter(entry__team__leader=leader)
         scorers = get_user_model().objects.filter(pk__in=sheets.values("scorer")).order_by("full_name", "username")
+        # A country's round has ten thousand scorers: searched on the server, only the chosen one in the page.
+        self.form.fields["scorer"].widget = Picker(
+            source=reverse("evaluations:pick_scorers", args=[round_.pk]) if round_ is not None else "",
+            placeholder=_("全部评分人员（可输入姓名搜索）"),
+            attrs={"class": "form-select"},
+        )
         self.filters["scorer"].queryset = scorers
-        self.form.fields["scorer"].queryset = scorers
-        choices = _team_choices(round_, leader)
-        self.filters["team"].extra["choices"] = choices
-        self.form.fields["team"].choices = choices  # the field adds its empty label itself
+        self.form.fields["scorer"].queryset = scorers  # after the widget: this hands it its choices
+        _use_team_picker(self, round_, leader, unassigned=False)
 
     def filter_keyword(self, queryset, name, value):
         return queryset.filter(entry__site__name__icontains=value)
 
     def filter_team(self, queryset, name, value):
-        return queryset.filter(entry__team_id=value)
+        return queryset.filter(entry__team=value)
 
 
 # --- results (views/results.py; the exports of results use the same filter) ---------------------------------

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.roles import Role
 from accounts.selectors import users_visible_to
 from core.forms import form_helper
-from core.widgets import MultiPicker, Picker
+from core.widgets import MultiPicker, Picker, bounded_options
 from standards.choices import StandardPurpose, StandardStatus
 from standards.models import Standard
 from standards.selectors import programme_year, standard_for_year
@@ -239,7 +239,12 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args, round_: Round, **kwargs):
         super().__init__(*args, **kwargs)
-        self.teams = {str(team.pk): team for team in round_.teams.order_by("id")}
+        # A country's round has thousands of teams: past the picker's budget only the chosen one is in the page
+        # (and accepted from it), the rest are searched on the server (progress.pick_teams).
+        chosen = self.data.get("team") if self.is_bound else None
+        chosen = chosen if chosen and str(chosen).isdigit() else None
+        teams = bounded_options(round_.teams.order_by("name", "id"), chosen)
+        self.teams = {str(team.pk): team for team in teams}
         self.fields["team"].choices = [
             ("", _("选择验收组…")),
             *((pk, team.name) for pk, team in self.teams.items()),

@@ -36,6 +36,8 @@ urlpatterns = [
     # Progress, reminders, export, excusals, a site's sheets side by side (views/progress.py, views/entries.py)
     path("<int:pk>/progress/", progress.progress, name="progress"),
     path("<int:pk>/progress.xlsx", progress.progress_export, name="progress_export"),
+    path("<int:pk>/pick/teams/", progress.pick_teams, name="pick_teams"),
+    path("<int:pk>/pick/scorers/", progress.pick_scorers, name="pick_scorers"),
     path("<int:pk>/remind/", progress.remind, name="remind"),
     path("sheets/<int:pk>/excuse/", progress.sheet_excuse, name="sheet_excuse"),
     path("sheets/<int:pk>/reinstate/", progress.sheet_reinstate, name="sheet_reinstate"),

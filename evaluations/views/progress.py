@@ -6,6 +6,7 @@ scorers costs what a round of one site does.
 """
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.feedback import attempt, form_errors_as_messages
 from core.pagination import DeferredPaginator
+from core.pickers import picker_response
 
 from .. import exports, rules, selectors, services
 from ..choices import RoundStatus, SheetStatus
@@ -190,3 +192,34 @@ def sheet_reinstate(request, pk):
         % {"scorer": sheet.scorer.get_full_name(), "site": sheet.entry.site.name},
     )
     return redirect(_back(request, sheet.entry.round))
+
+
+# --- the filters' searches (a country's round: thousands of teams, ten thousand scorers) --------------------------
+
+
+@login_required
+@require_GET
+def pick_teams(request, pk):
+    """The round's teams matching `?q=` (a team leader: only their own), for the team filters' pickers."""
+    round_ = _followed_round(request, pk)
+    teams = round_.teams.all()
+    leader = _leader(request.user)
+    if leader is not None:
+        teams = teams.filter(leader=leader)
+    return picker_response(request, teams, search=["name"], label=lambda team: team.name, order_by=("name", "pk"))
+
+
+@login_required
+@require_GET
+def pick_scorers(request, pk):
+    """The round's scorers matching `?q=` (a team leader: those of their teams), for the sheet filter's picker."""
+    round_ = _followed_round(request, pk)
+    sheets = selectors.progress_sheets(round_, request.user)
+    scorers = get_user_model().objects.filter(pk__in=sheets.values("scorer"))
+    return picker_response(
+        request,
+        scorers,
+        search=["full_name", "username"],
+        label=lambda user: f"{user.get_full_name() or user.username}（{user.username}）",
+        order_by=("full_name", "username", "pk"),
+    )
