@@ -54,9 +54,17 @@ class _PickerMixin:
             for index, obj in enumerate(queryset.filter(pk__in=rows), start=len(options)):
                 options.append(self.create_option(name, obj.pk, str(obj), True, index, attrs=None))
         if not self.allow_multiple_selected:
-            blank = self.create_option(name, "", "", not chosen, len(options))
+            blank = self.create_option(name, "", self._blank_label(), not chosen, len(options))
             options.insert(0, blank)
         return [(None, options, 0)]
+
+    def _blank_label(self) -> str:
+        """What the empty choice reads (Tom Select shows it as the chosen item): a filter's “全部…”, else the
+        placeholder, never Django's “---------”."""
+        empty_label = getattr(getattr(self.choices, "field", None), "empty_label", None)
+        if empty_label and str(empty_label) != "---------":
+            return str(empty_label)
+        return str(self.placeholder or "")
 
 
 class Picker(_PickerMixin, forms.Select):
