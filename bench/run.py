@@ -27,7 +27,9 @@ import country
 import pages
 
 RESULTS = Path(__file__).resolve().parent / "results"
-SLOW, SLOW_REPEAT = 1.0, 3  # seconds of a first request that make a page "slow", and its timed runs then
+# Seconds of a first request that make a page slow (timed SLOW_REPEAT times, after one warm-up), or very slow
+# (timed once, right after that first request): its figure is plain enough, and the run must end.
+SLOW, SLOW_REPEAT, VERY_SLOW = 1.0, 3, 5.0
 POSTGRES_SCHEMES = ("postgres://", "postgresql://", "pgsql://", "postgis://")
 
 
@@ -178,17 +180,23 @@ def measure_pages(handles: dict, *, repeat: int, blocks: int, only: str = "") ->
         # A page that takes seconds is measured a few times only (its figure is plain enough, and the run must end).
         probe = time.perf_counter()
         problem = run()
-        slow = time.perf_counter() - probe > SLOW
-        case_blocks, case_repeat = (1, min(SLOW_REPEAT, repeat)) if slow else (blocks, per_block)
+        first = time.perf_counter() - probe
+        slow = first > SLOW
+        case_blocks, case_repeat = (
+            (1, min(SLOW_REPEAT if first < VERY_SLOW else 1, repeat)) if slow else (blocks, per_block)
+        )
         for block in range(case_blocks if not problem else 0):
-            part = common.measure(case.label, run, repeat=case_repeat, warmup=(1 if slow else 5) if block == 0 else 1)
+            warmup = (0 if first >= VERY_SLOW else 1 if slow else 5) if block == 0 else 1
+            part = common.measure(case.label, run, repeat=case_repeat, warmup=warmup)
             result.times += part.times
             result.cpu += part.cpu
             result.queries, result.status = part.queries, part.status
             if part.status != "ok":
                 break
             if baseline is not None:
-                part = common.measure(baseline.label, base_run, repeat=case_repeat, warmup=3 if block == 0 else 1)
+                part = common.measure(
+                    baseline.label, base_run, repeat=case_repeat, warmup=(1 if slow else 3) if block == 0 else 1
+                )
                 baseline.times += part.times
                 baseline.cpu += part.cpu
                 baseline.queries, baseline.status = part.queries, part.status
