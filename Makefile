@@ -4,7 +4,7 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help run dev test lint format check pytest vendor messages clean
+.PHONY: help run dev test lint format check pytest vendor messages clean bench
 
 help:
 	@echo "make run     - install, migrate, load default and demo data, serve http://127.0.0.1:8000 with background jobs"
@@ -15,6 +15,8 @@ help:
 	@echo "make format  - ruff format and autofix"
 	@echo "make vendor  - refresh static/vendor and core/fonts from the npm registry (Bootstrap, Bootstrap Icons, htmx, Tom Select, ECharts, Noto Sans SC)"
 	@echo "make messages - update and compile the English catalogue (needs GNU gettext)"
+	@echo "make bench   - build a country-sized programme in PostgreSQL (DATABASE_URL, name containing bench) and"
+	@echo "               measure every key page against issue 12's targets (BENCH_ARGS=\"--sites 10000 --tree city\"; bench/README.md)"
 
 # A venv made by a suitable interpreter (3.12+), found by scripts/find-python.sh.
 $(PY):
@@ -56,6 +58,10 @@ vendor: $(VENV)/.run-deps
 messages: $(VENV)/.dev-deps
 	$(PY) manage.py makemessages --locale en --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --no-obsolete
 	$(PY) manage.py compilemessages --locale en --ignore '.venv/*'
+
+# A synthetic programme of 100,000 sites (bench/country.py), every key page measured, results in bench/results/.
+bench: $(VENV)/.run-deps
+	@$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var/test-media var/test-jobs test-artifacts .pytest_cache .ruff_cache
