@@ -52,6 +52,9 @@ def ours_function():
 
 def export_queryset(user):
     """What the export view exports for `user` with no filter: every site they see."""
+    filtered = _find("sites.exports.filtered_sites")
+    if filtered is not None:  # the view's own path (issue 12)
+        return filtered(user, "")
     from django.test import RequestFactory
 
     from sites.filters import SiteFilter
@@ -71,7 +74,7 @@ def raw_rows(queryset) -> tuple[list, list]:
 
     districts = {str(pk): name for pk, name in Region.objects.filter(depth=1).values_list("pk", "name")}
     rows = []
-    for site in queryset.iterator(chunk_size=2000):
+    for site in queryset.prefetch_related("instructors").iterator(chunk_size=2000):
         district_id = site.region.path.strip("/").split("/")[1] if site.region.depth >= 1 else ""
         rows.append(
             [
