@@ -49,7 +49,7 @@ class SiteAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "organization", "domain", "region", "level", "nomination_year", "state", "batch"]
     list_filter = ["state", "domain", "level", "nomination_year", "batch"]
     search_fields = ["name", "organization__name", "brand_name"]
-    list_select_related = ["organization", "region", "batch"]
+    list_select_related = ["organization__region", "region", "batch"]  # an organization reads with its region
     autocomplete_fields = ["organization", "instructors", "liaisons"]
     readonly_fields = ["state", "domain", "region"]
     inlines = [GroupInline, NarratorInline, TourStopInline, SubsidyInline]

@@ -149,3 +149,15 @@ def test_what_has_its_own_page_is_only_read_in_the_admin(client, cast, model):
     listing = client.get(f"/admin/sites/{model}/")
     assert listing.status_code == 200 and "审计记录" in listing.content.decode()
     assert client.get(f"/admin/sites/{model}/add/").status_code == 403
+
+
+def test_the_site_changelist_costs_the_same_queries_for_one_site_and_many(client, cast, city):
+    """An organization reads with its region (“杨柳村党支部（…杨柳村）”): selected with it, not once per row."""
+    from tests.utils import queries_for
+
+    SiteFactory(organization=city.org_a)
+    client.force_login(cast.admin)
+    one = queries_for(client, url(Site, "changelist"))
+    for n in range(30):
+        SiteFactory(organization=PartyOrganizationFactory(region=city.village_a if n % 2 else city.town_a))
+    assert queries_for(client, url(Site, "changelist")) == one
