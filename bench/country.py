@@ -614,9 +614,10 @@ def _scored_round(params: Params, rng: random.Random, site_ids: list[int], handl
     """results_bench's round (every sheet submitted, all 60 items) over `round_size` sites spread over the
     programme, and its deduction and bonus lines."""
     import evaluations_data as data
+    import results_bench
     from django.contrib.auth.hashers import make_password
 
-    from evaluations.choices import AdjustmentKind, AdjustmentSource, RoundStatus
+    from evaluations.choices import RoundStatus
     from evaluations.models import Adjustment, RoundSite, ScoreSheet
 
     password = make_password(None)
@@ -668,30 +669,7 @@ def _scored_round(params: Params, rng: random.Random, site_ids: list[int], handl
     sheet_writer.write(sheets)
     data._insert_scores(scores)
     _reset_sequences([ScoreSheet])
-    lines = []
-    for index, (entry_id, _team) in enumerate(entries):
-        if index % 10 == 3:
-            lines.append(
-                Adjustment(
-                    entry_id=entry_id,
-                    kind=AdjustmentKind.DEDUCTION,
-                    source=AdjustmentSource.MANUAL,
-                    points=Decimal("2"),
-                    reason="通报批评",
-                    created_by_id=handles["staff"],
-                )
-            )
-        if index % 20 == 7:
-            lines.append(
-                Adjustment(
-                    entry_id=entry_id,
-                    kind=AdjustmentKind.BONUS,
-                    source=AdjustmentSource.MANUAL,
-                    points=Decimal("1"),
-                    reason="典型经验推广",
-                    created_by_id=handles["staff"],
-                )
-            )
+    lines = results_bench.adjustment_lines([entry_id for entry_id, _team in entries], handles["staff"])
     Adjustment.objects.bulk_create(lines, batch_size=BATCH)
     round_.status, round_.scored_at = RoundStatus.SCORED, now
     round_.save(update_fields=["status", "scored_at"])

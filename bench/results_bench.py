@@ -108,7 +108,7 @@ def _build(*, sites: int, scorers: int, rng, timed):
     from django.utils import timezone
 
     from accounts.models import PartyOrganization
-    from evaluations.choices import AdjustmentKind, AdjustmentSource, RoundStatus, SheetKind, SheetStatus
+    from evaluations.choices import RoundStatus, SheetKind, SheetStatus
     from evaluations.models import Adjustment, RoundSite, ScoreSheet
     from sites.models import Site
 
@@ -150,30 +150,7 @@ def _build(*, sites: int, scorers: int, rng, timed):
                     pending = []
         _write_sheets(pending)
     with timed("deduction and bonus lines"):
-        lines = []
-        for index, (entry_id, _team) in enumerate(entries):
-            if index % 10 == 3:
-                lines.append(
-                    Adjustment(
-                        entry_id=entry_id,
-                        kind=AdjustmentKind.DEDUCTION,
-                        source=AdjustmentSource.MANUAL,
-                        points=Decimal("2"),
-                        reason="通报批评",
-                        created_by=users["staff"],
-                    )
-                )
-            if index % 20 == 7:
-                lines.append(
-                    Adjustment(
-                        entry_id=entry_id,
-                        kind=AdjustmentKind.BONUS,
-                        source=AdjustmentSource.MANUAL,
-                        points=Decimal("1"),
-                        reason="典型经验推广",
-                        created_by=users["staff"],
-                    )
-                )
+        lines = adjustment_lines([entry_id for entry_id, _team in entries], users["staff"].pk)
         Adjustment.objects.bulk_create(lines, batch_size=data.BATCH)
     round_.status, round_.scored_at = RoundStatus.SCORED, now
     round_.save(update_fields=["status", "scored_at"])
@@ -444,3 +421,36 @@ def run_pages(round_, *, repeat: int) -> list:
 
 if __name__ == "__main__":
     main()
+
+
+def adjustment_lines(entry_ids, staff_id: int) -> list:
+    """A deduction line on one entry in ten and a bonus line on one in twenty (unsaved), as a round would have.
+    bench/country.py builds its round with the same lines."""
+    from evaluations.choices import AdjustmentKind, AdjustmentSource
+    from evaluations.models import Adjustment
+
+    lines = []
+    for index, entry_id in enumerate(entry_ids):
+        if index % 10 == 3:
+            lines.append(
+                Adjustment(
+                    entry_id=entry_id,
+                    kind=AdjustmentKind.DEDUCTION,
+                    source=AdjustmentSource.MANUAL,
+                    points=Decimal("2"),
+                    reason="通报批评",
+                    created_by_id=staff_id,
+                )
+            )
+        if index % 20 == 7:
+            lines.append(
+                Adjustment(
+                    entry_id=entry_id,
+                    kind=AdjustmentKind.BONUS,
+                    source=AdjustmentSource.MANUAL,
+                    points=Decimal("1"),
+                    reason="典型经验推广",
+                    created_by_id=staff_id,
+                )
+            )
+    return lines
