@@ -88,3 +88,11 @@ def test_home_page_card_for_staff_only(client, cast, year_data):
     assert 'id="supervision-figures"' in client.get(reverse("home")).content.decode()
     client.force_login(cast.leader)
     assert 'id="supervision-figures"' not in client.get(reverse("home")).content.decode()
+
+
+def test_figures_cost_three_queries_however_many_kinds(cast, year_data, django_assert_num_queries):
+    """Experiences and tasks are one aggregate each; the seven plain counts are one UNION ALL (issue 12: the
+    home page's queries stay within twenty)."""
+    with django_assert_num_queries(3):
+        figures = supervision_figures(timezone.localdate().year, cast.staff)
+    assert figures["visits"] == 2 and figures["notices"] == 2 and figures["study_tours"] == 1
