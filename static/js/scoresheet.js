@@ -99,7 +99,11 @@
   function run(stores, mode, work) {
     return new Promise(function (resolve, reject) {
       if (!db) { reject(new Error("no database")); return; }
-      var transaction = db.transaction(stores, mode);
+      // Writes are "strict": committed only once on disk. The browser's default ("relaxed") reports a commit
+      // before the disk has it, so a change queued just before the phone closes the browser could be lost.
+      var transaction = mode === "readwrite"
+        ? db.transaction(stores, mode, { durability: "strict" })
+        : db.transaction(stores, mode);
       var out = {};
       transaction.oncomplete = function () { resolve(out); };
       transaction.onerror = function () { reject(transaction.error); };
@@ -360,7 +364,12 @@
           meta.put(Math.max(event.target.result || 0, change.seq), "seq");
         };
         transaction.objectStore("changes").put(change);
-      }).then(sync, function () { problem = "storage"; renderNet(); sync(); });
+      }).then(function () {
+        // How many changes this page has put safely on the device (on disk: "strict" writes): what a closed
+        // browser or a restarted phone keeps. The browser tests wait for it before closing the browser.
+        root.dataset.storedChanges = String(parseInt(root.dataset.storedChanges || "0", 10) + 1);
+        return sync();
+      }, function () { problem = "storage"; renderNet(); sync(); });
     });
   }
 

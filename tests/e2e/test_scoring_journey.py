@@ -197,7 +197,10 @@ def test_a_sheet_opened_once_opens_offline_after_the_browser_restarts(
     context.set_offline(True)
     page.locator(f"#item-{items['LY-01'].pk} [data-present='false']").click()
     expect(page.locator("[data-net]")).to_contain_text("离线 · 1 项待同步")
-    context.close()  # the browser is closed (or the phone restarts)
+    # Once the change is on the device's disk (a phone closing the browser a few milliseconds after the tap is
+    # not what this journey tests), the browser is closed (or the phone restarts).
+    expect(page.locator("[data-score-sheet]")).to_have_attribute("data-stored-changes", "2")  # SY-01, then LY-01
+    context.close()
 
     context, page = start()
     context.set_offline(True)
