@@ -136,6 +136,14 @@ def measure(label: str, run: Callable[[], str | None], *, repeat: int, warmup: i
     return result
 
 
+def timed(function: Callable[[], object], result: Result) -> None:
+    """Run `function` once and add its wall and CPU time to `result` (for loops that alternate two contenders)."""
+    start, cpu = time.perf_counter(), time.process_time()
+    function()
+    result.times.append(time.perf_counter() - start)
+    result.cpu.append(time.process_time() - cpu)
+
+
 def table(results: list[Result], baseline: Result | None = None) -> str:
     """The figures as a plain-text table, in milliseconds: wall time p50/p95, this process's CPU time p50/p95
     (steadier on a busy machine; with PostgreSQL it leaves out the database server's work), the queries of one

@@ -243,13 +243,6 @@ def write_raw(data, overall, by_domain, handle) -> None:
     workbook.save(handle)
 
 
-def _timed(function, result) -> None:
-    start, cpu = time.perf_counter(), time.process_time()
-    function()
-    result.times.append(time.perf_counter() - start)
-    result.cpu.append(time.process_time() - cpu)
-
-
 def run(round_, *, repeat: int) -> Report:
     from evaluations import rankings, results
 
@@ -288,7 +281,7 @@ def run(round_, *, repeat: int) -> Report:
         # Alternate which goes first, so that neither always runs on a cooler or warmer machine.
         pair = (("ours", ours), ("raw", raw)) if index % 2 == 0 else (("raw", raw), ("ours", ours))
         for name, function in pair:
-            _timed(function, ours_result if name == "ours" else raw_result)
+            common.timed(function, ours_result if name == "ours" else raw_result)
     report.results += [ours_result, raw_result]
 
     print("测量：end to end (save_rankings)", flush=True)
@@ -419,10 +412,6 @@ def run_pages(round_, *, repeat: int) -> list:
     return measured
 
 
-if __name__ == "__main__":
-    main()
-
-
 def adjustment_lines(entry_ids, staff_id: int) -> list:
     """A deduction line on one entry in ten and a bonus line on one in twenty (unsaved), as a round would have.
     bench/country.py builds its round with the same lines."""
@@ -454,3 +443,7 @@ def adjustment_lines(entry_ids, staff_id: int) -> list:
                 )
             )
     return lines
+
+
+if __name__ == "__main__":
+    main()

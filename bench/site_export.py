@@ -13,7 +13,6 @@ before and after.
 import inspect
 import resource
 import tempfile
-import time
 import tracemalloc
 
 import common
@@ -108,13 +107,6 @@ def write_raw(header, rows, handle) -> None:
     workbook.save(handle)
 
 
-def _timed(function, result) -> None:
-    start, cpu = time.perf_counter(), time.process_time()
-    function()
-    result.times.append(time.perf_counter() - start)
-    result.cpu.append(time.process_time() - cpu)
-
-
 def measure(user, *, repeat: int) -> dict:
     """Ours against raw, alternately, and ours' memory; a dict of figures (see run.py's targets)."""
     how, function = ours_function()
@@ -141,7 +133,7 @@ def measure(user, *, repeat: int) -> dict:
     for index in range(repeat):
         pair = ((run_ours, ours), (run_raw, raw)) if index % 2 == 0 else ((run_raw, raw), (run_ours, ours))
         for function_, result in pair:
-            _timed(function_, result)
+            common.timed(function_, result)
     rows.clear()  # the raw rows are not part of ours' memory
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     tracemalloc.start()
