@@ -65,12 +65,19 @@ class JobHeartbeatAdmin(admin.ModelAdmin):
 
 
 @admin.register(ExportJob)
-class ExportJobAdmin(admin.ModelAdmin):
+class ExportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only (a changed owner would be handed the file) and, but for superusers, one's own jobs only: the
+    parameters say what someone else exported."""
+
     list_display = ["id", "title", "requested_by", "status", "done_rows", "total_rows", "created_at", "finished_at"]
     list_filter = ["status", "kind", "created_at"]
     search_fields = ["title", "requested_by__username"]
     list_select_related = ["requested_by"]
     exclude = ["file"]  # private: only its owner downloads it, from the job's page (core.views.export_file)
+
+    def get_queryset(self, request):
+        jobs = super().get_queryset(request)
+        return jobs if request.user.is_superuser else jobs.filter(requested_by=request.user)
 
 
 @admin.register(Notification)
