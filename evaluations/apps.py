@@ -88,3 +88,8 @@ class EvaluationsConfig(AppConfig):
         "objection": (_("异议"), None),
         "finalization": (_("定案"), None),
     }
+
+    def ready(self):
+        from . import signals
+
+        signals.connect()

@@ -1,9 +1,10 @@
 """Reads that explain a round's results (DOMAIN.md §5): one site's result line by line, the scorers' calibration,
 the radar of a site's sections against its domain, and the site page's results panel.
 
-Everything is computed from the same selector as the results page (results.round_results) so that an explanation
-never disagrees with the row it explains, and every read here costs a fixed number of queries whatever the size of
-the round (the per-site figures are aggregated in the database, then put together in Python).
+Everything is read from the same stored results as the results page (result_store, kept equal to
+results.round_results) so that an explanation never disagrees with the row it explains, and every read here costs
+a fixed number of queries whatever the size of the round (the per-site figures are aggregated in the database,
+then put together in Python).
 """
 
 from collections import defaultdict
@@ -16,11 +17,11 @@ from django.utils.translation import gettext as _
 
 from standards.selectors import applicable_sections
 
-from . import rules
+from . import result_store, rules
 from .choices import Aggregation, RoundStatus, SheetKind, SheetStatus
 from .models import Adjustment, Finalization, ItemScore, Publication, Round, RoundSite
 from .radar import Radar
-from .results import round_policy, round_results, submitted_sheets
+from .results import round_policy, submitted_sheets
 from .selectors import _city_reader
 from .supervision_lines import with_source_links
 
@@ -45,10 +46,6 @@ def explained_entry(user, pk: int) -> RoundSite:
         return RoundSite.objects.select_related("round__standard", "site__region", "site__organization").get(pk=pk)
     except RoundSite.DoesNotExist as error:
         raise Http404 from error
-
-
-def result_of(results, entry_id: int) -> rules.SiteResult | None:
-    return next((r for r in results if r.entry_id == entry_id), None)
 
 
 # --- sections (shared by the explanation and the radar) ---------------------------------------------------
@@ -226,9 +223,10 @@ def explanation(entry: RoundSite, user=None) -> Explanation | None:
     if round_.status not in CLOSED:
         return None
     policy = round_policy(round_)
-    results = round_results(round_, policy)
-    position = next(index for index, r in enumerate(results) if r.entry_id == entry.pk)
-    result = results[position]
+    found = result_store.result_at(round_, entry.pk)
+    if found is None:
+        return None
+    result, position = found
     counted, dropped = set(result.counted), set(result.dropped)
     sheets = [
         SheetLine(
@@ -373,8 +371,8 @@ def site_panel(user, site) -> SitePanel | None:
         if publication is not None:
             line, source = _snapshot_line(publication.results, entry.pk), "published"
     if line is None:
-        result = result_of(round_results(round_), entry.pk)
-        line = _line(result) if result else None
+        found = result_store.result_at(round_, entry.pk)
+        line = _line(found[0]) if found else None
     if line is None:
         return None
     sections = applicable_sections(round_.standard, site.domain)

@@ -18,7 +18,7 @@ from core.widgets import Picker
 from sites.choices import SiteState
 
 from .choices import AdjustmentKind, AdjustmentSource, SheetKind, SheetStatus, Stage
-from .models import Adjustment, RoundSite, ScoreSheet, Team
+from .models import Adjustment, RoundResult, RoundSite, ScoreSheet, Team
 
 UNASSIGNED = "none"
 # The states a round's result can send a site to (sites.rules.round_outcome).
@@ -189,23 +189,16 @@ class SheetFilter(BootstrapFilterSet):
 
 
 class ResultFilter(BootstrapFilterSet):
-    """A round's computed results (a list of rules.SiteResult, not a queryset): by name, domain, region (any level,
-    through the site's region path), stage, proposed outcome and pass/fail.
+    """A round's stored results (RoundResult rows, result_store.rows): by name, domain, region (any level, the site's
+    region now), stage, proposed outcome and pass/fail.
 
-    Results are always computed over the whole round (ranks are overall) and only then filtered for display, so
-    this FilterSet filters the list in Python: pass `results=round_results(round)`; `.qs` is the filtered list."""
+    Ranks are computed over the whole round before they are stored, so a filtered list keeps the overall ranks."""
 
     q = django_filters.CharFilter(label=_("示范点"), method="filter_keyword")
-    domain = django_filters.ChoiceFilter(
-        label=_("领域"), choices=Domain.choices, method="filter_domain", empty_label=_("全部领域")
-    )
-    region = RegionSubtreeFilter(method="filter_region")
-    stage = django_filters.ChoiceFilter(
-        label=_("考评类型"), choices=Stage.choices, method="filter_stage", empty_label=_("全部类型")
-    )
-    outcome = django_filters.ChoiceFilter(
-        label=_("拟处理"), choices=RESULT_OUTCOMES, method="filter_outcome", empty_label=_("全部结果")
-    )
+    domain = django_filters.ChoiceFilter(label=_("领域"), choices=Domain.choices, empty_label=_("全部领域"))
+    region = RegionSubtreeFilter(paths=("site__region__path",))
+    stage = django_filters.ChoiceFilter(label=_("考评类型"), choices=Stage.choices, empty_label=_("全部类型"))
+    outcome = django_filters.ChoiceFilter(label=_("拟处理"), choices=RESULT_OUTCOMES, empty_label=_("全部结果"))
     passed = django_filters.ChoiceFilter(
         label=_("是否通过"),
         choices=[("1", _("通过")), ("0", _("未通过"))],
@@ -214,44 +207,13 @@ class ResultFilter(BootstrapFilterSet):
     )
 
     class Meta:
-        model = RoundSite
+        model = RoundResult
         fields = ["q", "domain", "region", "stage", "outcome", "passed"]
 
-    def __init__(self, data=None, *, results=(), **kwargs):
-        super().__init__(data, queryset=RoundSite.objects.none(), **kwargs)
-        self.results = list(results)
+    def filter_keyword(self, queryset, name, value):
+        for word in value.split():
+            queryset = queryset.filter(site__name__contains=word)
+        return queryset
 
-    @property
-    def qs(self) -> list:
-        if not hasattr(self, "_qs"):
-            results = list(self.results)
-            if self.is_bound:
-                self.errors  # noqa: B018 — validates the form, as django-filter's own qs does
-                results = self.filter_queryset(results)
-            self._qs = results
-        return self._qs
-
-    def filter_queryset(self, results):
-        # django-filter insists on querysets; the same loop, over a list.
-        for name, value in self.form.cleaned_data.items():
-            results = self.filters[name].filter(results, value)
-        return results
-
-    def filter_keyword(self, results, name, value):
-        words = value.split()
-        return [r for r in results if all(word in r.site_name for word in words)]
-
-    def filter_domain(self, results, name, value):
-        return [r for r in results if r.domain == value]
-
-    def filter_region(self, results, name, value):
-        return [r for r in results if r.region.startswith(value.path)]
-
-    def filter_stage(self, results, name, value):
-        return [r for r in results if r.stage == value]
-
-    def filter_outcome(self, results, name, value):
-        return [r for r in results if r.outcome == value]
-
-    def filter_passed(self, results, name, value):
-        return [r for r in results if r.passed == (value == "1")]
+    def filter_passed(self, queryset, name, value):
+        return queryset.filter(passed=(value == "1"))

@@ -645,3 +645,85 @@ class RankingExport(models.Model):
     @property
     def in_progress(self) -> bool:
         return self.status in self.IN_PROGRESS
+
+
+# --- stored results (result_store.py) -------------------------------------------------------------------------
+
+SCORE = {"max_digits": 9, "decimal_places": 2}
+
+
+class ResultsState(models.Model):
+    """Whether a round's stored results (RoundResult rows) are current.
+
+    Every write that changes what the results are computed from — a sheet, an item score, a deduction or bonus
+    line, a site taking part, the round's policy, a site's name or domain, the standard's items — adds one to
+    `inputs_version` (result_store.inputs_changed, from signals and from the bulk writes). The rows are current
+    when `stored_version` equals it; otherwise the next page that reads them computes the round again. Kept apart
+    from Round so that saving a Round read earlier can never write an old count back."""
+
+    round = models.OneToOneField(
+        Round, verbose_name=_("考评轮次"), primary_key=True, related_name="results_state", on_delete=models.CASCADE
+    )
+    inputs_version = models.PositiveBigIntegerField(_("输入版本"), default=0)
+    stored_version = models.PositiveBigIntegerField(_("已存结果的版本"), null=True, blank=True)
+    fingerprint = models.CharField(_("输入指纹"), max_length=64, blank=True)
+    computed_at = models.DateTimeField(_("计算时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("结果存储状态")
+        verbose_name_plural = _("结果存储状态")
+
+    def __str__(self):
+        return f"{self.round_id} v{self.inputs_version}"
+
+    @property
+    def current(self) -> bool:
+        return self.stored_version == self.inputs_version
+
+
+class RoundResult(models.Model):
+    """A site's computed result in a round (rules.SiteResult as a row), kept so that the results pages filter,
+    sort and page in SQL instead of computing the whole round on every request (a country's round: 100,000 sites).
+    Never edited: result_store writes a round's rows all at once from results.round_results."""
+
+    round = models.ForeignKey(Round, verbose_name=_("考评轮次"), related_name="+", on_delete=models.CASCADE)
+    entry = models.OneToOneField(
+        RoundSite, verbose_name=_("参评示范点"), related_name="stored_result", on_delete=models.CASCADE
+    )
+    site = models.ForeignKey("sites.Site", verbose_name=_("示范点"), related_name="+", on_delete=models.CASCADE)
+    position = models.PositiveIntegerField(_("列表顺序"))
+    domain = models.CharField(_("领域"), max_length=20)
+    stage = models.CharField(_("考评类型"), max_length=12)
+    sheet_count = models.PositiveSmallIntegerField(_("评分表数"), default=0)
+    mean = models.DecimalField(_("平均分"), null=True, **SCORE)
+    median = models.DecimalField(_("中位数"), null=True, **SCORE)
+    onsite = models.DecimalField(_("实地得分"), null=True, **SCORE)
+    ten_haves = models.DecimalField(_("十有小计"), **SCORE)
+    disagreement = models.DecimalField(_("分歧"), **SCORE)
+    disagreement_flag = models.BooleanField(_("分歧较大"), default=False)
+    deductions = models.DecimalField(_("扣分"), **SCORE)
+    bonus_raw = models.DecimalField(_("加分（未封顶）"), **SCORE)
+    bonus = models.DecimalField(_("加分"), **SCORE)
+    final = models.DecimalField(_("最终得分"), null=True, **SCORE)
+    passed = models.BooleanField(_("是否通过"), default=False)
+    grade = models.TextField(_("等次"), blank=True)  # a policy's band label: any length
+    grade_order = models.PositiveSmallIntegerField(_("等次顺序"), default=0)
+    outcome = models.CharField(_("拟处理"), max_length=20, blank=True)
+    outcome_label = models.TextField(_("拟处理说明"), blank=True)
+    rank = models.PositiveIntegerField(_("总排名"), null=True)
+    domain_rank = models.PositiveIntegerField(_("领域排名"), null=True)
+    # The rest of the result, as result_store.as_row writes it: counted and dropped sheet ids, the reasons, the
+    # failed veto and required items' votes.
+    facts = models.JSONField(_("明细"), default=dict)
+
+    class Meta:
+        verbose_name = _("考评结果")
+        verbose_name_plural = _("考评结果")
+        ordering = ["round", "position"]
+        indexes = [
+            models.Index(fields=["round", "position"], name="round_result_listing"),
+            models.Index(fields=["round", "passed", "position"], name="round_result_passed"),
+        ]
+
+    def __str__(self):
+        return f"{self.round_id} · {self.entry_id} · {self.final}"

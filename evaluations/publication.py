@@ -24,7 +24,7 @@ from accounts.roles import Role
 from archives.validation import UploadRejected, validate
 from core.services import audit_record, notify
 
-from . import results
+from . import result_store, results
 from .choices import ObjectionStatus, RoundStatus, SheetKind, SheetStatus
 from .models import POLICY_FIELDS, Objection, ObjectionFile, Publication, Round, RoundSite, ScoreChange, ScoreSheet
 from .permissions import is_site_leader_of, may_manage_rounds
@@ -76,10 +76,11 @@ def drift(round_: Round, publication: Publication | None = None, *, with_lines: 
     publication = publication or current_publication(round_)
     if publication is None:
         return Drift(None, False, [])
-    changed = results.inputs_fingerprint(round_) != publication.fingerprint
+    # The stored results' fingerprint: computed once per change (result_store), not on every page that asks.
+    changed = result_store.current_state(round_).fingerprint != publication.fingerprint
     lines = []
     if changed and with_lines:
-        lines = results.differences(publication.results, results.snapshot(results.round_results(round_)))
+        lines = results.differences(publication.results, results.snapshot(result_store.all_results(round_)))
     return Drift(publication, changed, lines)
 
 

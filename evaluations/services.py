@@ -29,6 +29,7 @@ from . import rules
 from .choices import RoundStatus, SheetKind, SheetSource, SheetStatus
 from .models import ItemScore, Round, RoundSite, ScoreChange, ScoreSheet, SheetPhoto, Team
 from .permissions import is_reopened, is_site_leader_of, may_manage_rounds
+from .result_store import inputs_changed
 
 # What may change once a round has opened: its standard and year may not (the sheets refer to its items).
 LOCKED_AFTER_DRAFT = ("standard", "year")
@@ -121,6 +122,7 @@ def round_add_sites(*, round: Round, sites, by) -> SitesAdded:
             present.add(site.pk)
     RoundSite.objects.bulk_create(new)
     if new:
+        inputs_changed(round_id=round_.pk)  # bulk_create sends no signal
         audit_record(actor=by, action="round_add_sites", target=round_, changes={"sites": [None, len(new)]})
     return result
 
@@ -384,6 +386,7 @@ def _create_sheets(entries, scorers) -> None:
         [ScoreSheet(entry=entry, scorer=user, kind=SheetKind.ONSITE) for entry in entries for user in scorers],
         ignore_conflicts=True,
     )
+    inputs_changed(round__entries__in=entries)  # bulk_create sends no signal
 
 
 @transaction.atomic
@@ -1093,6 +1096,7 @@ def _write_paper(jobs: list[tuple[PaperSheet, list, dict]], *, by, source: str, 
         )
     ItemScore.objects.bulk_create(created)
     ItemScore.objects.bulk_update(updated, ["score", "present", "level", "remark", "version", "updated_at"])
+    inputs_changed(round__entries__sheets__in=[sheet.pk for sheet in sheets])  # bulk writes send no signal
     ScoreChange.objects.bulk_create(changes)
     ScoreSheet.objects.bulk_update(
         sheets,

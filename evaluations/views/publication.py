@@ -30,7 +30,7 @@ from sites.choices import SiteState
 from sites.models import CreationGroupMember
 from sites.selectors import sites_visible_to
 
-from .. import finalization, publication, results, selectors
+from .. import finalization, publication, result_store, results, selectors
 from ..choices import RoundStatus, SheetKind, SheetSource, Stage
 from ..models import Objection, ObjectionFile, Round, RoundSite, ScoreSheet
 from ..permissions import is_reopened, is_site_leader_of, may_manage_rounds
@@ -158,7 +158,7 @@ def publish(request, pk):
                 % {"start": done.starts_on, "end": done.ends_on},
             )
             return redirect("evaluations:published", pk=round_.pk)
-    computed = results.round_results(round_) if round_.is_closed else []
+    computed = result_store.all_results(round_)
     current = publication.current_publication(round_)
     state = publication.drift(round_, current) if republish else None
     starts_on, ends_on = publication.period_of(round_, timezone.localdate())
@@ -305,10 +305,8 @@ def objection_detail(request, pk):
         ),
     }
     if staff:
-        current = next(
-            (line for line in results.snapshot(results.round_results(round_)) if line["entry"] == objection.entry_id),
-            None,
-        )
+        found = result_store.result_at(round_, objection.entry_id) if round_.is_closed else None
+        current = results.snapshot([found[0]])[0] if found else None
         context["differences"] = difference_rows(results.differences([published_line], [current]))
         sheets = list(ScoreSheet.objects.filter(entry=objection.entry, kind=SheetKind.ONSITE).select_related("scorer"))
         for sheet in sheets:

@@ -22,7 +22,7 @@ from accounts.permissions import is_administrator
 from core.files import content_disposition, private_file_response
 from core.http import is_htmx
 
-from .. import rankings, results, selectors
+from .. import rankings, result_store, selectors
 from ..certificates import certificate_pdf
 from ..models import RankingExport, Round, RoundSite
 from ..permissions import may_manage_rounds
@@ -95,7 +95,7 @@ def rankings_page(request, pk):
 def _with_changes(export):
     """Mark a finished workbook whose results' inputs have changed since it was built (`export.stale`)."""
     if export is not None and export.status == RankingExport.Status.DONE:
-        export.stale = export.fingerprint != results.inputs_fingerprint(export.round)
+        export.stale = export.fingerprint != result_store.current_state(export.round).fingerprint
     return export
 
 

@@ -2,14 +2,16 @@
 
 Staff and city-wide leaders (viewers) see the working results of a round whose scoring has closed
 (explanations.may_see_working_results); everyone else gets a 404 here and reads the published list instead.
-Calibration is for staff only. Results are always computed over the whole round (ranks are overall) and only then
-filtered, sorted and paged for display, so every page costs the same few queries whatever the round's size.
+Calibration is for staff only. Results are computed over the whole round (ranks are overall) and stored as rows
+(result_store); the list filters, sorts and pages those rows in SQL, so every page costs the same few queries and
+milliseconds whatever the round's size (the first read after a change computes the round again).
 """
 
 from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
@@ -17,32 +19,32 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.choices import Domain
-from sites.models import Site
 
-from .. import selectors
+from .. import result_store, selectors
 from ..choices import Stage
 from ..explanations import CLOSED, calibration, explained_entry, explanation, may_see_working_results
 from ..filters import ResultFilter
 from ..permissions import may_manage_rounds
-from ..results import round_policy, round_results
+from ..results import round_policy
 
 PAGE_SIZE = 50
 
-# Sortable columns: key → (label, value of a result, first click sorts descending). None sorts last either way.
+# Sortable columns: key → (label, the stored column it sorts by, first click sorts descending). Missing values
+# (no score, no rank) sort last either way; the listing order breaks ties.
 COLUMNS = {
-    "name": (gettext_lazy("示范点"), lambda r: r.site_name, False),
-    "onsite": (gettext_lazy("实地得分"), lambda r: r.onsite, True),
-    "mean": (gettext_lazy("平均分"), lambda r: r.mean, True),
-    "median": (gettext_lazy("中位数"), lambda r: r.median, True),
-    "deductions": (gettext_lazy("扣分"), lambda r: r.deductions, True),
-    "bonus": (gettext_lazy("加分"), lambda r: r.bonus, True),
-    "final": (gettext_lazy("最终得分"), lambda r: r.final, True),
-    "grade": (gettext_lazy("等次"), None, False),  # by band, best first (set per policy)
-    "passed": (gettext_lazy("是否通过"), lambda r: r.passed, True),
-    "outcome": (gettext_lazy("拟处理"), lambda r: r.outcome_label, False),
-    "domain_rank": (gettext_lazy("领域排名"), lambda r: r.domain_rank, False),
-    "rank": (gettext_lazy("总排名"), lambda r: r.rank, False),
-    "disagreement": (gettext_lazy("分歧"), lambda r: r.disagreement, True),
+    "name": (gettext_lazy("示范点"), "site__name", False),
+    "onsite": (gettext_lazy("实地得分"), "onsite", True),
+    "mean": (gettext_lazy("平均分"), "mean", True),
+    "median": (gettext_lazy("中位数"), "median", True),
+    "deductions": (gettext_lazy("扣分"), "deductions", True),
+    "bonus": (gettext_lazy("加分"), "bonus", True),
+    "final": (gettext_lazy("最终得分"), "final", True),
+    "grade": (gettext_lazy("等次"), "grade_order", False),  # by band, best first
+    "passed": (gettext_lazy("是否通过"), "passed", True),
+    "outcome": (gettext_lazy("拟处理"), "outcome_label", False),
+    "domain_rank": (gettext_lazy("领域排名"), "domain_rank", False),
+    "rank": (gettext_lazy("总排名"), "rank", False),
+    "disagreement": (gettext_lazy("分歧"), "disagreement", True),
 }
 
 
@@ -53,28 +55,21 @@ def _readable_round(request, pk):
     return round_
 
 
-def sort_results(results: list, sort: str, policy) -> list:
-    """`results` sorted by the column `sort` ("final", "-final"…), missing values last, the listing order
+def sort_results(queryset, sort: str):
+    """Stored results sorted by the column `sort` ("final", "-final"…), missing values last, the listing order
     breaking ties; an unknown key keeps the listing order."""
     key = sort.lstrip("-")
     if key not in COLUMNS:
-        return results
-    value = COLUMNS[key][1]
-    if key == "grade":
-        order = {label: index for index, (label, _minimum) in enumerate(policy.grade_bands)}
-        value = lambda r: order.get(r.grade, len(order))  # noqa: E731
-    position = {r.entry_id: index for index, r in enumerate(results)}
-    present = [r for r in results if value(r) is not None]
-    missing = [r for r in results if value(r) is None]
-    present.sort(key=lambda r: position[r.entry_id])
-    present.sort(key=value, reverse=sort.startswith("-"))  # stable: ties stay in listing order
-    return present + missing
+        return queryset.order_by("position")
+    column = F(COLUMNS[key][1])
+    order = column.desc(nulls_last=True) if sort.startswith("-") else column.asc(nulls_last=True)
+    return queryset.order_by(order, "position")
 
 
 def sort_columns(current: str) -> dict:
     """Column key → (label, the sort value its link sets, arrow icon or ""); a second click reverses."""
     columns = {}
-    for key, (label, _value, descending_first) in COLUMNS.items():
+    for key, (label, _column, descending_first) in COLUMNS.items():
         first = f"-{key}" if descending_first else key
         if current == key:
             columns[key] = (label, f"-{key}", "bi-caret-up-fill")
@@ -100,24 +95,29 @@ def results(request, pk):
     }
     if context["scored"]:
         policy = round_policy(round_)
-        everything = round_results(round_, policy)
-        filterset = ResultFilter(request.GET, results=everything, request=request)
+        result_store.current_state(round_)
+        filterset = ResultFilter(request.GET, queryset=result_store.rows(round_), request=request)
         sort = request.GET.get("sort", "")
-        rows = sort_results(filterset.qs, sort, policy)
-        page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-        regions = dict(
-            Site.objects.filter(pk__in=[r.site_id for r in page.object_list]).values_list("pk", "region__label")
-        )
+        page = Paginator(sort_results(filterset.qs, sort), PAGE_SIZE).get_page(request.GET.get("page"))
+        counts = result_store.counts(round_)
         context.update(
             policy=policy,
             filter=filterset,
             page_obj=page,
-            rows=[(r, regions.get(r.site_id, ""), _label(Domain, r.domain), _label(Stage, r.stage)) for r in page],
+            rows=[
+                (
+                    result_store.as_result(row, row.site_name),
+                    row.region_label,
+                    _label(Domain, row.domain),
+                    _label(Stage, row.stage),
+                )
+                for row in page
+            ],
             top_grade=policy.grade_bands[0][0] if policy.grade_bands else "",
             keep_sort=[("sort", sort)] if sort else [],
-            total=len(everything),
-            shown=len(rows),
-            counts=_counts(everything),
+            total=counts["total"],
+            shown=page.paginator.count,
+            counts=counts,
             columns=sort_columns(sort),
             filtered=any(value for key, value in request.GET.items() if key not in ("page", "sort")),
         )
@@ -126,15 +126,6 @@ def results(request, pk):
 
 def _label(choices, value) -> str:
     return choices(value).label if value in choices.values else value
-
-
-def _counts(results) -> dict:
-    return {
-        "passed": sum(1 for r in results if r.passed),
-        "failed": sum(1 for r in results if not r.passed),
-        "flagged": sum(1 for r in results if r.disagreement_flag),
-        "unranked": sum(1 for r in results if r.rank is None),
-    }
 
 
 @login_required
