@@ -21,7 +21,9 @@ from .models import (
     ObjectionFile,
     Publication,
     RankingExport,
+    ResultsState,
     Round,
+    RoundResult,
     RoundSite,
     ScoreChange,
     ScoreSheet,
@@ -200,3 +202,26 @@ class RankingExportAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin)
     search_fields = ["round__name"]
     list_select_related = ["round", "requested_by"]
     exclude = ["file"]  # downloaded through the product's permission checks
+
+
+@admin.register(ResultsState)
+class ResultsStateAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Whether a round's stored results are current (result_store); read only: the system keeps it."""
+
+    scope = ("round", managed_rounds)
+    list_display = ["round", "inputs_version", "stored_version", "computed_at"]
+    list_filter = ["round__status"]
+    search_fields = ["round__name"]
+    list_select_related = ["round"]
+
+
+@admin.register(RoundResult)
+class RoundResultAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The stored results (a cache of results.round_results); read only, as the results page shows them."""
+
+    scope = ("round", managed_rounds)
+    list_display = ["round", "site", "final", "grade", "passed", "rank", "domain_rank"]
+    list_filter = ["passed", "round__year"]
+    search_fields = ["site__name", "round__name"]
+    list_select_related = ["round", "site"]
+    show_full_result_count = False  # a country's round: no second count of 100,000 rows

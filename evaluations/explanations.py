@@ -56,57 +56,20 @@ def scored_sections(sections) -> list:
     return [section for section in sections if section.max_score and section.max_score > 0]
 
 
-def section_averages(round_: Round, domain: str, method: str) -> dict[int, dict[int, Decimal]]:
-    """Entry id → section id → the mean over the entry's counted sheets of the sheet's section subtotal, for every
-    site of `domain` in the round: one aggregate query (sheet × section), the trimming applied in Python."""
-    sheets: dict[int, dict[int, Decimal]] = defaultdict(dict)  # entry → sheet id → total
-    subtotals: dict[int, dict[int, Decimal]] = defaultdict(dict)  # sheet → section → subtotal
-    rows = (
-        ItemScore.objects.filter(sheet__in=submitted_sheets(round_).filter(entry__site__domain=domain).values("pk"))
-        .values("sheet_id", "sheet__entry_id", "sheet__total", "item__section_id")
-        .annotate(subtotal=Sum("score"))
-        .order_by()
-        .values_list("sheet_id", "sheet__entry_id", "sheet__total", "item__section_id", "subtotal")
-    )
-    for sheet_id, entry_id, total, section_id, subtotal in rows:
-        sheets[entry_id][sheet_id] = total
-        subtotals[sheet_id][section_id] = subtotal or rules.ZERO
-    averages = {}
-    for entry_id, totals in sheets.items():
-        scores = [rules.SheetScore(id=sheet_id, scorer="", total=total) for sheet_id, total in totals.items()]
-        counted, _dropped = rules.counting_sheets(scores, method)
-        sections = {section for sheet in counted for section in subtotals[sheet.id]}
-        averages[entry_id] = {
-            section: rules.mean([subtotals[sheet.id].get(section, rules.ZERO) for sheet in counted])
-            for section in sections
-        }
-    return averages
-
-
-def domain_average(averages: dict[int, dict[int, Decimal]], section_id: int) -> Decimal | None:
-    """The mean over the domain's scored sites of their section average."""
-    return rules.mean([site[section_id] for site in averages.values() if section_id in site])
-
-
-def radar_facts(entry: RoundSite, sections, averages=None) -> Radar | None:
+def radar_facts(entry: RoundSite, sections, stored: "result_store.Stored") -> Radar | None:
     """The radar of `entry`: its score per section (the mean over its counted sheets) against its domain's average
-    in the same round (the mean over the domain's scored sites); `sections` are applicable_sections of its round
-    and domain. None when the site has no counted sheet."""
-    round_ = entry.round
-    domain = entry.site.domain
-    if averages is None:
-        averages = section_averages(round_, domain, round_.aggregation)
-    own = averages.get(entry.pk)
-    if not own:
+    in the same round (the mean over the domain's scored sites), both stored with the results; `sections` are
+    applicable_sections of its round and domain. None when the site has no counted sheet."""
+    if not stored.sections:
         return None
     sections = scored_sections(sections)
     return Radar(
         indicators=[(section.title, section.max_score) for section in sections],
         series=[
-            (entry.site.name, [own.get(section.pk) for section in sections]),
+            (entry.site.name, [stored.sections.get(section.pk) for section in sections]),
             (
                 _("%(domain)s平均") % {"domain": entry.site.get_domain_display()},
-                [domain_average(averages, section.pk) for section in sections],
+                [stored.domain_sections.get(section.pk) for section in sections],
             ),
         ],
     )
@@ -226,7 +189,7 @@ def explanation(entry: RoundSite, user=None) -> Explanation | None:
     found = result_store.result_at(round_, entry.pk)
     if found is None:
         return None
-    result, position = found
+    result, position = found.result, found.position
     counted, dropped = set(result.counted), set(result.dropped)
     sheets = [
         SheetLine(
@@ -305,7 +268,7 @@ def explanation(entry: RoundSite, user=None) -> Explanation | None:
         adjustments=adjustments,
         steps=_steps(result, policy, sheets, method_label),
         decision=_decision(result, policy),
-        radar=radar_facts(entry, sections),
+        radar=radar_facts(entry, sections, found),
         counted_total=n,
         position=position,
     )
@@ -361,7 +324,7 @@ def site_panel(user, site) -> SitePanel | None:
     if entry is None:
         return None
     round_ = entry.round
-    line, source = None, "working"
+    line, source, found = None, "working", None
     if round_.status == RoundStatus.FINALIZED:
         final = Finalization.objects.filter(round=round_, undone_at__isnull=True).order_by("-id").first()
         if final is not None:
@@ -372,11 +335,13 @@ def site_panel(user, site) -> SitePanel | None:
             line, source = _snapshot_line(publication.results, entry.pk), "published"
     if line is None:
         found = result_store.result_at(round_, entry.pk)
-        line = _line(found[0]) if found else None
+        line = _line(found.result) if found else None
     if line is None:
         return None
     sections = applicable_sections(round_.standard, site.domain)
-    return SitePanel(entry=entry, line=line, source=source, radar=radar_facts(entry, sections), may_explain=working)
+    found = found or result_store.result_at(round_, entry.pk)  # the radar: the current figures
+    radar = radar_facts(entry, sections, found) if found else None
+    return SitePanel(entry=entry, line=line, source=source, radar=radar, may_explain=working)
 
 
 def _snapshot_line(lines, entry_id: int) -> dict | None:

@@ -668,6 +668,9 @@ class ResultsState(models.Model):
     stored_version = models.PositiveBigIntegerField(_("已存结果的版本"), null=True, blank=True)
     fingerprint = models.CharField(_("输入指纹"), max_length=64, blank=True)
     computed_at = models.DateTimeField(_("计算时间"), null=True, blank=True)
+    # Domain → section id → the mean over the domain's scored sites of their section average (the radar's second
+    # series), computed with the rows.
+    domain_sections = models.JSONField(_("领域板块平均"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("结果存储状态")
@@ -713,7 +716,7 @@ class RoundResult(models.Model):
     rank = models.PositiveIntegerField(_("总排名"), null=True)
     domain_rank = models.PositiveIntegerField(_("领域排名"), null=True)
     # The rest of the result, as result_store.as_row writes it: counted and dropped sheet ids, the reasons, the
-    # failed veto and required items' votes.
+    # failed veto and required items' votes, and the section averages over the counted sheets (the radar).
     facts = models.JSONField(_("明细"), default=dict)
 
     class Meta:

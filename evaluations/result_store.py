@@ -14,6 +14,7 @@ The rows are a cache of `results.round_results`, never a second source of truth:
   computed), and the tests compare the rows with a fresh computation after each kind of change.
 """
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
@@ -43,7 +44,9 @@ def _vote(vote: rules.Vote) -> list:
     return [vote.code, vote.title, vote.is_veto, vote.absent, vote.sheets]
 
 
-def as_row(result: rules.SiteResult, position: int, round_id: int, grade_order: dict) -> RoundResult:
+def as_row(
+    result: rules.SiteResult, position: int, round_id: int, grade_order: dict, sections: dict | None = None
+) -> RoundResult:
     return RoundResult(
         round_id=round_id,
         entry_id=result.entry_id,
@@ -76,6 +79,7 @@ def as_row(result: rules.SiteResult, position: int, round_id: int, grade_order: 
             "veto_failed": [_vote(v) for v in result.veto_failed],
             "required_failed": [_vote(v) for v in result.required_failed],
             "region": result.region,
+            "sections": {str(section): str(value) for section, value in (sections or {}).items()},
         },
     )
 
@@ -132,44 +136,57 @@ def current_state(round_: Round) -> ResultsState:
 
 
 def _store(round_id: int, version: int) -> ResultsState:
-    from .results import inputs_fingerprint, round_results
+    from .rankings import section_averages, sheet_section_subtotals
+    from .results import inputs_fingerprint, result_inputs, round_policy
 
     # The round read again after the version: a policy saved since the page loaded it is in this computation.
     round_ = Round.objects.select_related("standard").get(pk=round_id)
-    computed = round_results(round_)
+    policy = round_policy(round_)
+    # One sum of the item scores per sheet and section serves both the results (the 十有 subtotals) and the radar.
+    subtotals = sheet_section_subtotals(round_)
+    computed = rules.compute_results(result_inputs(round_, subtotals=subtotals), policy)
+    averages = section_averages(computed, subtotals)
     fingerprint = inputs_fingerprint(round_)
-    order = {label: index for index, (label, _minimum) in enumerate(rules.Policy.of(_policy(round_)).grade_bands)}
+    order = {label: index for index, (label, _minimum) in enumerate(policy.grade_bands)}
     with transaction.atomic():
         state = ResultsState.objects.select_for_update().get(round_id=round_id)
         if state.stored_version is not None and state.stored_version >= version:
             return state  # another request stored this version (or a newer one) meanwhile
         RoundResult.objects.filter(round_id=round_id).delete()
         RoundResult.objects.bulk_create(
-            (as_row(result, position, round_id, order) for position, result in enumerate(computed)),
+            (
+                as_row(result, position, round_id, order, averages.get(result.entry_id))
+                for position, result in enumerate(computed)
+            ),
             batch_size=BATCH,
         )
         state.stored_version = version
         state.fingerprint = fingerprint
         state.computed_at = timezone.now()
-        state.save(update_fields=["stored_version", "fingerprint", "computed_at"])
+        state.domain_sections = domain_sections(computed, averages)
+        state.save(update_fields=["stored_version", "fingerprint", "computed_at", "domain_sections"])
     return state
 
 
-def _policy(round_: Round) -> dict:
-    from .models import POLICY_FIELDS
-
-    return {name: getattr(round_, name) for name in POLICY_FIELDS}
+def domain_sections(computed, averages) -> dict:
+    """Domain → section id → the mean over the domain's scored sites of their section average, as text."""
+    by_domain: dict[str, dict] = {}
+    for result in computed:
+        for section, value in averages.get(result.entry_id, {}).items():
+            by_domain.setdefault(result.domain, {}).setdefault(section, []).append(value)
+    return {
+        domain: {str(section): str(rules.mean(values)) for section, values in sections.items()}
+        for domain, sections in by_domain.items()
+    }
 
 
 # --- reading ------------------------------------------------------------------------------------------------
 
 
 def rows(round_: Round):
-    """The round's stored results (make them current first: current_state), in listing order, each with the
-    site's name and region label read live (`site_name`, `region_label`)."""
-    return RoundResult.objects.filter(round_id=round_.pk).annotate(
-        site_name=F("site__name"), region_label=F("site__region__label")
-    )
+    """The round's stored results (make them current first: current_state). No join: a page adds the site's
+    name and region with select_related, which the count leaves out."""
+    return RoundResult.objects.filter(round_id=round_.pk)
 
 
 def all_results(round_: Round) -> list[rules.SiteResult]:
@@ -177,16 +194,33 @@ def all_results(round_: Round) -> list[rules.SiteResult]:
     if round_.status not in CLOSED_STATUSES:
         return []
     current_state(round_)
-    return [as_result(row, row.site_name) for row in rows(round_).order_by("position")]
+    named = rows(round_).annotate(site_name=F("site__name")).order_by("position")
+    return [as_result(row, row.site_name) for row in named]
 
 
-def result_at(round_: Round, entry_id: int) -> tuple[rules.SiteResult, int] | None:
-    """One site's current result and its index in the listing order (the explanation, the site page)."""
-    current_state(round_)
-    row = rows(round_).filter(entry_id=entry_id).first()
+@dataclass
+class Stored:
+    """One site's stored result, its index in the listing order, and its radar's figures: section id → its own
+    section average, and the domain's (None where nothing was scored)."""
+
+    result: rules.SiteResult
+    position: int
+    sections: dict
+    domain_sections: dict
+
+
+def result_at(round_: Round, entry_id: int) -> Stored | None:
+    """One site's current result (the explanation, the site page, an objection)."""
+    state = current_state(round_)
+    row = rows(round_).filter(entry_id=entry_id).annotate(site_name=F("site__name")).first()
     if row is None:
         return None
-    return as_result(row, row.site_name), row.position
+    return Stored(
+        result=as_result(row, row.site_name),
+        position=row.position,
+        sections={int(k): Decimal(v) for k, v in (row.facts or {}).get("sections", {}).items()},
+        domain_sections={int(k): Decimal(v) for k, v in (state.domain_sections or {}).get(row.domain, {}).items()},
+    )
 
 
 def counts(round_: Round) -> dict:

@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 
 from standards.choices import SectionKind
-from standards.models import Item
+from standards.models import Item, Section
 
 from . import rules
 from .choices import AdjustmentKind, SheetKind, SheetStatus
@@ -34,21 +34,34 @@ def submitted_sheets(round_: Round):
     return ScoreSheet.objects.filter(COUNTED, entry__round=round_)
 
 
-def result_inputs(round_: Round, entries=None) -> list[rules.ResultInput]:
-    """The facts of every site of the round (or of `entries`, a queryset of its RoundSites)."""
+def result_inputs(round_: Round, entries=None, subtotals=None) -> list[rules.ResultInput]:
+    """The facts of every site of the round (or of `entries`, a queryset of its RoundSites). `subtotals` (sheet id →
+    section id → subtotal, rankings.sheet_section_subtotals), when the caller has them, give the 十有 subtotals
+    without summing the item scores a second time."""
     entries = entries if entries is not None else RoundSite.objects.filter(round=round_)
     sheets = submitted_sheets(round_).filter(entry__in=entries.values("pk"))
     # Items of the round's standard as a subquery: PostgreSQL then reads each item's scores from the (item, sheet,
     # present, score) index alone (an index-only scan), instead of visiting 3,000,000 rows of a 10,000-site round.
     items = Item.objects.filter(standard_id=round_.standard_id)
-    ten_haves = dict(
-        ItemScore.objects.filter(
-            sheet__in=sheets.values("pk"), item__in=items.filter(section__kind=SectionKind.TEN_HAVES).values("pk")
+    if subtotals is None:
+        ten_haves = dict(
+            ItemScore.objects.filter(
+                sheet__in=sheets.values("pk"), item__in=items.filter(section__kind=SectionKind.TEN_HAVES).values("pk")
+            )
+            .values("sheet_id")
+            .annotate(subtotal=Sum("score"))
+            .values_list("sheet_id", "subtotal")
         )
-        .values("sheet_id")
-        .annotate(subtotal=Sum("score"))
-        .values_list("sheet_id", "subtotal")
-    )
+    else:
+        kinds = set(
+            Section.objects.filter(standard_id=round_.standard_id, kind=SectionKind.TEN_HAVES).values_list(
+                "pk", flat=True
+            )
+        )
+        ten_haves = {
+            sheet_id: sum((value for section, value in sections.items() if section in kinds), rules.ZERO)
+            for sheet_id, sections in subtotals.items()
+        }
     by_entry = defaultdict(list)
     # Ordered by ids: the sheets' default order joins the sites, regions and scorers and sorts 50,000 rows by name.
     for sheet_id, entry_id, scorer_id, total, full_name, username in sheets.order_by("entry_id", "id").values_list(

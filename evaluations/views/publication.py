@@ -306,7 +306,7 @@ def objection_detail(request, pk):
     }
     if staff:
         found = result_store.result_at(round_, objection.entry_id) if round_.is_closed else None
-        current = results.snapshot([found[0]])[0] if found else None
+        current = results.snapshot([found.result])[0] if found else None
         context["differences"] = difference_rows(results.differences([published_line], [current]))
         sheets = list(ScoreSheet.objects.filter(entry=objection.entry, kind=SheetKind.ONSITE).select_related("scorer"))
         for sheet in sheets:

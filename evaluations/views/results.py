@@ -98,7 +98,8 @@ def results(request, pk):
         result_store.current_state(round_)
         filterset = ResultFilter(request.GET, queryset=result_store.rows(round_), request=request)
         sort = request.GET.get("sort", "")
-        page = Paginator(sort_results(filterset.qs, sort), PAGE_SIZE).get_page(request.GET.get("page"))
+        listed = sort_results(filterset.qs, sort).select_related("site__region")  # the count leaves the join out
+        page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
         counts = result_store.counts(round_)
         context.update(
             policy=policy,
@@ -106,8 +107,8 @@ def results(request, pk):
             page_obj=page,
             rows=[
                 (
-                    result_store.as_result(row, row.site_name),
-                    row.region_label,
+                    result_store.as_result(row, row.site.name),
+                    row.site.region.label,
                     _label(Domain, row.domain),
                     _label(Stage, row.stage),
                 )

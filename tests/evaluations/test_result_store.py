@@ -78,21 +78,36 @@ def test_nothing_changed_reads_the_rows_in_one_query(scored):
 def test_a_change_while_computing_leaves_the_rows_marked_old(scored, cast, monkeypatch):
     """The version is read before the inputs: a change that lands during the computation is computed next time,
     never hidden behind rows marked current."""
-    from evaluations import results
+    from evaluations import rules
 
-    real = results.round_results
+    real = rules.compute_results
 
-    def with_a_change_landing(round_, policy=None):
-        computed = real(round_, policy)
+    def with_a_change_landing(inputs, policy):
+        computed = real(inputs, policy)
         adjustment_add(entry=scored.entry_a, by=cast.staff, kind="bonus", points=Decimal("1"), reason="经验推广")
         return computed
 
-    monkeypatch.setattr(results, "round_results", with_a_change_landing)
+    monkeypatch.setattr(rules, "compute_results", with_a_change_landing)
     state = result_store.current_state(scored.round)
     assert not ResultsState.objects.get(pk=state.pk).current
-    monkeypatch.setattr(results, "round_results", real)
+    monkeypatch.setattr(rules, "compute_results", real)
     assert_current(scored.round)
     assert next(r for r in result_store.all_results(scored.round) if r.entry_id == scored.entry_a.pk).bonus == 1
+
+
+def test_the_radar_reads_the_stored_section_averages(scored):
+    """The site's section averages over its counted sheets, and its domain's mean of them, as rankings computes."""
+    from evaluations import rules
+    from evaluations.rankings import section_averages, sheet_section_subtotals
+
+    round_ = scored.round
+    found = result_store.result_at(round_, scored.entry_a.pk)
+    fresh = section_averages(round_results(round_), sheet_section_subtotals(round_))
+    assert found.sections == fresh[scored.entry_a.pk] and found.sections
+    same_domain = [e for e in (scored.entry_a, scored.entry_b) if e.site.domain == scored.site_a.domain]
+    for section, value in found.domain_sections.items():
+        values = [fresh[e.pk][section] for e in same_domain if section in fresh[e.pk]]
+        assert value == rules.mean(values)
 
 
 def test_a_round_still_scoring_has_no_stored_results(scoring):

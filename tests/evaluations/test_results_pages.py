@@ -336,7 +336,7 @@ def test_results_and_explanation_cost_the_same_queries_for_5_and_100_sites(clien
 
 
 RESULTS_QUERIES = 17  # 4 of the session and user, 5 of the layout (menus, counters), 5 of the page, 3 of the status
-EXPLAIN_QUERIES = 21
+EXPLAIN_QUERIES = 20
 
 
 # --- the site page's panel -----------------------------------------------------------------------------------
