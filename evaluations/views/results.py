@@ -10,7 +10,6 @@ milliseconds whatever the round's size (the first read after a change computes t
 from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404
 from django.shortcuts import render
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.choices import Domain
+from core.pagination import DeferredPaginator
 
 from .. import result_store, selectors
 from ..choices import Stage
@@ -98,8 +98,9 @@ def results(request, pk):
         result_store.current_state(round_)
         filterset = ResultFilter(request.GET, queryset=result_store.rows(round_), request=request)
         sort = request.GET.get("sort", "")
-        listed = sort_results(filterset.qs, sort).select_related("site__region")  # the count leaves the join out
-        page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
+        # Ids first, then the page's rows with their site and region (a deep page joins 50 rows, not 20,000).
+        listed = sort_results(filterset.qs, sort).select_related("site__region")
+        page = DeferredPaginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
         counts = result_store.counts(round_)
         context.update(
             policy=policy,
