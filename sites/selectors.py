@@ -198,13 +198,17 @@ def _district_id(path: str) -> int:
     return int(parts[1]) if len(parts) > 1 else 0
 
 
-def _per_district_of(queryset, district_of: dict[int, int]) -> dict[int, int]:
-    """{district id: rows of `queryset`} among the regions of `district_of` ({region id: district id}), grouped
-    by region in the database (one row per region that has any) and added up per district here."""
+def _per_district_of(queryset, districts) -> dict[int, int]:
+    """{district id: rows of `queryset`} in the subtrees of `districts`: the rows joined to their region, the
+    regions found by one range of the path index per district, grouped by region in the database (one row per
+    region that has any) and added up per district here from the region's path. No list of the districts' region
+    ids travels (a page of a country's districts holds thousands of regions, twice in the SQL)."""
+    within = Q(pk__in=[])
+    for district in districts:
+        within |= Q(region__path__startswith=district.path)
     counts: dict[int, int] = {}
-    rows = queryset.filter(region_id__in=list(district_of)).order_by().values_list("region_id").annotate(n=Count("*"))
-    for region_id, n in rows:
-        counts[district_of[region_id]] = counts.get(district_of[region_id], 0) + n
+    for path, n in queryset.filter(within).order_by().values_list("region__path").annotate(n=Count("*")):
+        counts[_district_id(path)] = counts.get(_district_id(path), 0) + n
     return counts
 
 
@@ -248,15 +252,11 @@ def coverage(user, region: Region | None = None, page=None) -> dict:
     if by_domain_orgs:  # no organization in sight (e.g. an assigned-scope user): no district has any
         district_page = Paginator(coverage_districts(user, region).only("pk", "path", "name"), COVERAGE_PAGE_SIZE)
         district_page = district_page.get_page(page)
-        # The regions of the page's districts, each district one range of the path index, then the sites and
-        # organizations counted by region id among those (the region_id indexes): a plan that starts from the
-        # page's districts, never from every named site or every region of the country.
-        within = Q(pk__in=[])
-        for district in district_page:
-            within |= Q(path__startswith=district.path)
-        district_of = {pk: _district_id(path) for pk, path in Region.objects.filter(within).values_list("pk", "path")}
-        named_by_district = _per_district_of(named, district_of)
-        orgs_by_district = _per_district_of(organizations, district_of)
+        # The regions of the page's districts, each district one range of the path index, joined to the named sites
+        # (their partial region index, site_named_region) and to the organizations (org_active_region): a plan that
+        # starts from the page's districts, never from every region of the country.
+        named_by_district = _per_district_of(named, district_page)
+        orgs_by_district = _per_district_of(organizations, district_page)
         regions = [
             {
                 "label": district.name,
