@@ -201,6 +201,11 @@ def test_coverage_counts_start_from_the_pages_districts_on_postgresql(cast, city
             cursor.execute("EXPLAIN " + sql)
             return "\n".join(row[0] for row in cursor.fetchall())
 
+    districts = [q["sql"] for q in queries.captured_queries if 'FROM "accounts_region" WHERE' in q["sql"]]
+    assert len(districts) == 2, districts  # the paginator's count and the page
+    for sql in districts:
+        shown = plan(sql)
+        assert "region_district_path" in shown and "Sort" not in shown, shown
     per_region = [q["sql"] for q in queries.captured_queries if '"region__path"' in q["sql"]]
     assert len(per_region) == 2, per_region
     for sql in per_region:
