@@ -40,8 +40,17 @@ class Region(TimeStampedModel):
         verbose_name = _("行政区划")
         verbose_name_plural = _("行政区划")
         ordering = ["path"]
-        # The tree picker's in-page levels: `depth <= n ORDER BY depth, path LIMIT …` walks this index.
-        indexes = [models.Index(fields=["depth", "path"], name="region_depth_path")]
+        indexes = [
+            # The tree picker's in-page levels: `depth <= n ORDER BY depth, path LIMIT …` walks this index.
+            models.Index(fields=["depth", "path"], name="region_depth_path"),
+            # The district-level nodes in the tree's order (a country has thousands; the targets page pages through
+            # them): counted and walked in order from a small index, never from their scattered rows.
+            models.Index(
+                fields=["path"],
+                condition=models.Q(depth=1, kind__in=[RegionKind.DISTRICT, RegionKind.MUNICIPAL]),
+                name="region_district_path",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["parent", "name"], name="region_unique_name_under_parent"),
             models.UniqueConstraint(

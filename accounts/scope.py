@@ -93,6 +93,16 @@ def _resolved(
     return cache[region_key], cache[assigned_key]
 
 
+def scope_region_ids(user) -> list[int] | QuerySet | None:
+    """The ids of a region-scoped user's region subtree as restrict_to_scope resolves them (the same cached list or
+    subquery, so no further query when the user's scope was applied already), None for any other scope. For
+    conditions on a region subtree beside the scope's: `region_id IN (…)` is an index scan, where the region's path
+    compared across a join makes PostgreSQL read every region of the country."""
+    if not getattr(user, "is_authenticated", False) or user.scope != DataScope.REGION or not user.region_id:
+        return None
+    return _resolved(user, "", None)[0]
+
+
 def forget_scope(user) -> None:
     """Drop the ids resolved for `user` (after changing their region or assignments within one request)."""
     user.__dict__.pop("_scope_ids", None)

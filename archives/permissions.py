@@ -4,6 +4,7 @@ from django.db.models import Q, QuerySet
 
 from accounts.choices import DataScope
 from accounts.roles import Role
+from accounts.scope import scope_region_ids
 from sites.models import Site
 from sites.selectors import sites_visible_to
 
@@ -32,8 +33,11 @@ def sites_reviewable_by(user) -> QuerySet[Site]:
         return visible
     condition = Q(pk__in=Site.liaisons.through.objects.filter(user=user).values("site"))
     condition |= Q(pk__in=Site.instructors.through.objects.filter(user=user).values("site"))
-    if user.has_role(Role.DISTRICT) and user.scope == DataScope.REGION and user.region_id:
-        condition |= Q(region__path__startswith=user.region.path)
+    region_ids = scope_region_ids(user) if user.has_role(Role.DISTRICT) else None
+    if region_ids is not None:
+        # The subtree's region ids (the scope's own, resolved once a request), not `region.path LIKE …` across a
+        # join: that made PostgreSQL read all 200,000 regions of a country for every inbox count and page.
+        condition |= Q(region_id__in=region_ids)
     return visible.filter(condition)
 
 

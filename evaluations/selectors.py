@@ -6,7 +6,8 @@ submitted (`may_see_other_sheets`). Every page that shows several sheets of a si
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from accounts.choices import DataScope
@@ -275,22 +276,33 @@ DONE_STATUSES = (SheetStatus.SUBMITTED, SheetStatus.EXCUSED)
 
 
 def rounds_with_progress(user) -> QuerySet[Round]:
-    """The rounds `user` sees, each with its number of sites and of on-site sheets (all, and submitted or excused),
-    in one query however many rounds. The counts are annotated on a fresh queryset: annotating the visible one
-    would count only the rows its own joins matched."""
-    onsite = Q(entries__sheets__kind=SheetKind.ONSITE)
+    """The rounds `user` sees, each with its number of sites (`site_count`: a correlated count that the round index
+    answers alone). Their sheets are counted per page by add_sheet_progress: counted here, every on-site sheet of
+    every round was joined and counted distinct twice, for the page and again for the paginator's count (a
+    20,000-site round has 100,000 sheets)."""
+    sites = RoundSite.objects.filter(round=OuterRef("pk")).order_by().values("round").annotate(n=Count("*"))
     return (
         Round.objects.filter(pk__in=rounds_visible_to(user).values("pk"))
         .select_related("standard")
-        .annotate(
-            site_count=Count("entries", distinct=True),
-            sheets_total=Count("entries__sheets", filter=onsite, distinct=True),
-            sheets_done=Count(
-                "entries__sheets", filter=onsite & Q(entries__sheets__status__in=DONE_STATUSES), distinct=True
-            ),
-        )
+        .annotate(site_count=Coalesce(Subquery(sites.values("n")), 0))
         .order_by("-year", "-created_at", "-id")
     )
+
+
+def add_sheet_progress(rounds) -> list[Round]:
+    """Set `sheets_total` (on-site sheets) and `sheets_done` (of those, submitted or excused) on each of `rounds` (a
+    page of rounds_with_progress), in one grouped query over those rounds' sheets: one pass over them, no DISTINCT."""
+    rounds = list(rounds)
+    counts = (
+        ScoreSheet.objects.filter(entry__round__in=[round_.pk for round_ in rounds], kind=SheetKind.ONSITE)
+        .order_by()
+        .values_list("entry__round")
+        .annotate(total=Count("*"), done=Count("id", filter=Q(status__in=DONE_STATUSES)))
+    )
+    found = {round_id: (total, done) for round_id, total, done in counts} if rounds else {}
+    for round_ in rounds:
+        round_.sheets_total, round_.sheets_done = found.get(round_.pk, (0, 0))
+    return rounds
 
 
 def round_counts(round_: Round) -> dict:

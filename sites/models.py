@@ -16,7 +16,7 @@ from accounts.models import PartyOrganization, Region
 from accounts.validators import validate_phone
 from core.models import TimeStampedModel
 
-from .choices import GroupRole, SiteLevel, SiteState, ZoneKind
+from .choices import NAMED_STATES, GroupRole, SiteLevel, SiteState, ZoneKind
 
 YEAR = [MinValueValidator(2000), MaxValueValidator(2100)]
 
@@ -107,6 +107,9 @@ class Site(TimeStampedModel):
             models.Index(fields=["nomination_year", "state"]),
             # The list's default ordering, so its pages (core.pagination) are an index scan, the last one too.
             models.Index(fields=["-nomination_year", "name", "id"], name="site_list_order"),
+            # The named sites of a page of districts (the coverage table), counted per region without reading the
+            # table: a small index (a third of the sites) that a join from the districts' regions reads whole.
+            models.Index(fields=["region"], condition=models.Q(state__in=NAMED_STATES), name="site_named_region"),
         ]
         # PostgreSQL also has trigram indexes on UPPER(name) and UPPER(brand_name) for the keyword search
         # (migration 0004; `icontains` is `UPPER(col) LIKE UPPER(%term%)` there).

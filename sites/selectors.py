@@ -74,7 +74,8 @@ DISTRICT_KINDS = (RegionKind.DISTRICT, RegionKind.MUNICIPAL)
 
 
 def target_districts() -> QuerySet[Region]:
-    """The district-level nodes (区县市 and 市直) that may have targets of their own."""
+    """The district-level nodes (区县市 and 市直) that may have targets of their own, in the tree's order: exactly the
+    condition of their partial index (accounts' region_district_path), which counts and pages them."""
     return Region.objects.filter(depth=1, kind__in=DISTRICT_KINDS).order_by("path")
 
 
@@ -198,13 +199,17 @@ def _district_id(path: str) -> int:
     return int(parts[1]) if len(parts) > 1 else 0
 
 
-def _per_district_of(queryset, district_of: dict[int, int]) -> dict[int, int]:
-    """{district id: rows of `queryset`} among the regions of `district_of` ({region id: district id}), grouped
-    by region in the database (one row per region that has any) and added up per district here."""
+def _per_district_of(queryset, districts) -> dict[int, int]:
+    """{district id: rows of `queryset`} in the subtrees of `districts`: the rows joined to their region, the
+    regions found by one range of the path index per district, grouped by region in the database (one row per
+    region that has any) and added up per district here from the region's path. No list of the districts' region
+    ids travels (a page of a country's districts holds thousands of regions, twice in the SQL)."""
+    within = Q(pk__in=[])
+    for district in districts:
+        within |= Q(region__path__startswith=district.path)
     counts: dict[int, int] = {}
-    rows = queryset.filter(region_id__in=list(district_of)).order_by().values_list("region_id").annotate(n=Count("*"))
-    for region_id, n in rows:
-        counts[district_of[region_id]] = counts.get(district_of[region_id], 0) + n
+    for path, n in queryset.filter(within).order_by().values_list("region__path").annotate(n=Count("*")):
+        counts[_district_id(path)] = counts.get(_district_id(path), 0) + n
     return counts
 
 
@@ -213,11 +218,9 @@ COVERAGE_PAGE_SIZE = 50
 
 def coverage_districts(user, region: Region | None = None) -> QuerySet[Region]:
     """The district-level nodes the coverage table lists, in the tree's order: those of `region` (the district
-    containing it, or all under a root), else the user's own district for a district user, else all. Found from
-    the roots down (parent ids, indexed), not by a scan of a country's 200,000 regions."""
-    districts = Region.objects.filter(
-        parent__isnull=False, parent__parent__isnull=True, kind__in=DISTRICT_KINDS
-    ).order_by("path")
+    containing it, or all under a root), else the user's own district for a district user, else all. Read from
+    their own small partial index (target_districts), not by a scan of a country's 200,000 regions."""
+    districts = target_districts()
     area = region if region is not None else own_district(user)
     if area is None:
         return districts
@@ -248,15 +251,11 @@ def coverage(user, region: Region | None = None, page=None) -> dict:
     if by_domain_orgs:  # no organization in sight (e.g. an assigned-scope user): no district has any
         district_page = Paginator(coverage_districts(user, region).only("pk", "path", "name"), COVERAGE_PAGE_SIZE)
         district_page = district_page.get_page(page)
-        # The regions of the page's districts, each district one range of the path index, then the sites and
-        # organizations counted by region id among those (the region_id indexes): a plan that starts from the
-        # page's districts, never from every named site or every region of the country.
-        within = Q(pk__in=[])
-        for district in district_page:
-            within |= Q(path__startswith=district.path)
-        district_of = {pk: _district_id(path) for pk, path in Region.objects.filter(within).values_list("pk", "path")}
-        named_by_district = _per_district_of(named, district_of)
-        orgs_by_district = _per_district_of(organizations, district_of)
+        # The regions of the page's districts, each district one range of the path index, joined to the named sites
+        # (their partial region index, site_named_region) and to the organizations (org_active_region): a plan that
+        # starts from the page's districts, never from every region of the country.
+        named_by_district = _per_district_of(named, district_page)
+        orgs_by_district = _per_district_of(organizations, district_page)
         regions = [
             {
                 "label": district.name,

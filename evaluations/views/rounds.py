@@ -76,6 +76,7 @@ def _managed_round(request, pk) -> Round:
 def round_list(request):
     rounds = selectors.rounds_with_progress(request.user)
     page = Paginator(rounds, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.add_sheet_progress(page.object_list)
     return render(
         request,
         "evaluations/round_list.html",

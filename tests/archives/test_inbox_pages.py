@@ -11,6 +11,10 @@ from core.pagination import DeferredPaginator
 from tests.factories import PartyOrganizationFactory, SiteFactory
 from tests.utils import queries_for
 
+# A district user's inbox: session and user, permissions, the scope's ids, the count, the page's ids, its rows with
+# their versions and items, the filter's region picker, and the menu's badges.
+DISTRICT_INBOX_QUERIES = 16
+
 
 @pytest.fixture
 def pending(city):
@@ -50,3 +54,12 @@ def test_the_menu_badge_stops_counting_at_its_cap(cast, pending, monkeypatch):
     pending(3)
     assert _pending_reviews(cast.staff) == "5+"
     assert BADGE_CAP == 999
+
+
+def test_a_district_users_inbox_makes_the_same_few_queries_at_1_and_many(client, cast, pending):
+    pending(1)
+    client.force_login(cast.district)
+    few = queries_for(client, "/archives/review/"), queries_for(client, "/archives/review/", page="last")
+    pending(80)
+    many = queries_for(client, "/archives/review/"), queries_for(client, "/archives/review/", page="last")
+    assert few == many == (DISTRICT_INBOX_QUERIES, DISTRICT_INBOX_QUERIES)

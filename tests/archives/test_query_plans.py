@@ -91,3 +91,19 @@ def test_a_ledgers_changes_are_counted_from_the_changed_rows_only(client, cast, 
     plan = plan_of(client, "/archives/ledgers/", "COUNT(")
     assert "Seq Scan on archives_material " not in plan + " ", plan
     assert "material_updated_at" in plan and "material_reviewed_at" in plan and "version_uploaded_at" in plan, plan
+
+
+def test_a_district_users_inbox_takes_its_region_by_id_not_by_path(client, cast, archive):
+    """The district's sites are `region_id IN (the scope's subtree ids)`: the region's path compared across a join
+    made PostgreSQL read every region of a country (200,000) for the inbox's count and the menu badge's."""
+    client.force_login(cast.district)
+    with CaptureQueriesContext(connection) as context:
+        assert client.get("/archives/review/").status_code == 200
+    counts = [q["sql"] for q in context.captured_queries if "COUNT(" in q["sql"] and '"archives_material"' in q["sql"]]
+    assert len(counts) == 2, counts  # the paginator's and the menu badge's
+    for sql in counts:
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN " + sql)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "accounts_region" not in plan, plan
+        assert "Seq Scan on archives_material" not in plan, plan
