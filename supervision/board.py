@@ -10,7 +10,6 @@ three local days"."""
 
 import datetime
 import functools
-import heapq
 from dataclasses import dataclass, field
 
 from django.core.exceptions import EmptyResultSet
@@ -359,6 +358,13 @@ def task_counts(targets: QuerySet[AssignmentSite], moment: Moment, *, per_task: 
     return sorted(rows, key=lambda row: (row["open"], row["due_at"], row["assignment_id"]))
 
 
+def counts_per_task(user, filterset) -> bool:
+    """Whether task_counts may count per task off the covering index: a city-wide board not narrowed to some sites
+    (by region or domain). Otherwise one GROUP BY over the part of the standings the scope or filter leaves."""
+    chosen = getattr(filterset.form, "cleaned_data", {})
+    return not sites_visible_to(user).query.where and not (chosen.get("region") or chosen.get("domain"))
+
+
 def _grouped_task_counts(targets: QuerySet[AssignmentSite], moment: Moment) -> list[dict]:
     stored = _fetch(targets.order_by().values("assignment_id", "status").annotate(n=Count("*")))
     tasks = Assignment.objects.filter(pk__in={pk for pk, _status, _n in stored}).values_list("pk", "status", "due_at")
@@ -634,31 +640,6 @@ def site_rows(
     for item in rectifications.filter(site_id__in=ids).select_related("site"):
         by_site[item.site_id].append(rectification_obligation(item, moment))
     return [SiteRow(site=site, obligations=sorted(by_site[site.pk], key=_obligation_order)) for site in sites]
-
-
-# What the workbook reads of a site (a task's long description and a site's profile stay in the database).
-SITE_FIELDS = ("site__name", "site__domain", "site__region__name", "site__region__label")
-
-
-def obligations(targets: QuerySet[AssignmentSite], rectifications: QuerySet[Rectification], moment: Moment):
-    """Every obligation of every site (the workbook's sheet), site by site: a generator, memory stays flat. No
-    links (a workbook has no use for them, and reversing one per row costs more than the row)."""
-    owing = (
-        targets.filter(status__in=OWING)
-        .select_related("assignment", "site", "site__region")
-        .only(*SITE_FIELDS, "status", "assignment__title", "assignment__due_at")
-        .order_by("site__name", "site_id", "assignment__due_at", "pk")
-    )
-    items = (
-        rectifications.select_related("site", "site__region")
-        .only(*SITE_FIELDS, "title", "status", "due_on")
-        .order_by("site__name", "site_id", "due_on", "pk")
-    )
-    yield from heapq.merge(
-        (target_obligation(target, moment, with_url=False) for target in owing.iterator(chunk_size=2000)),
-        (rectification_obligation(item, moment, with_url=False) for item in items.iterator(chunk_size=2000)),
-        key=lambda each: (each.site.name, each.site.pk),
-    )
 
 
 # --- per district ------------------------------------------------------------------------------------------
