@@ -20,6 +20,7 @@ from ..permissions import may_manage_supervision
 
 TASKS_PER_PAGE = 10
 SITES_PER_PAGE = 20
+DISTRICTS_PER_PAGE = 50
 
 
 def _filtered(request):
@@ -72,7 +73,11 @@ def board(request):
         context["sites"] = selectors.site_rows(site_page.object_list, targets, rectifications, moment)
     else:
         tallies = selectors.region_tallies(targets, rectifications, moment)
-        context["districts"] = selectors.district_rows(user, targets, rectifications, moment, tallies)
+        # A country has thousands of district-level nodes: a page of them (their figures are all computed anyway).
+        rows = selectors.district_rows(user, targets, rectifications, moment, tallies)
+        district_page = Paginator(rows, DISTRICTS_PER_PAGE).get_page(request.GET.get("page"))
+        context["page_obj"] = district_page
+        context["districts"] = district_page.object_list
     return render(request, "supervision/board.html", context)
 
 
