@@ -228,7 +228,16 @@ CASES = [
     # Supervision (issue 11).
     Case("supervision board, staff", "staff", "supervision:board", group="supervision"),
     Case("supervision board, district user", "district", "supervision:board", group="supervision"),
-    Case("supervision board, last page", "staff", "supervision:board", params={"page": LAST}, group="supervision"),
+    Case(
+        "supervision board, sites behind, last page",
+        "staff",
+        "supervision:board",
+        params={"tab": "sites", "page": LAST},
+        group="supervision",
+    ),
+    Case(
+        "supervision board, districts", "staff", "supervision:board", params={"tab": "districts"}, group="supervision"
+    ),
     Case("supervision board, red only", "staff", "supervision:board", params={"light": "red"}, group="supervision"),
 ]
 

@@ -10,14 +10,13 @@ three local days"."""
 
 import datetime
 import functools
-import heapq
 from dataclasses import dataclass, field
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.expressions import Window
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.functions import Coalesce, RowNumber, StrIndex, Substr
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -359,6 +358,13 @@ def task_counts(targets: QuerySet[AssignmentSite], moment: Moment, *, per_task: 
     return sorted(rows, key=lambda row: (row["open"], row["due_at"], row["assignment_id"]))
 
 
+def counts_per_task(user, filterset) -> bool:
+    """Whether task_counts may count per task off the covering index: a city-wide board not narrowed to some sites
+    (by region or domain). Otherwise one GROUP BY over the part of the standings the scope or filter leaves."""
+    chosen = getattr(filterset.form, "cleaned_data", {})
+    return not sites_visible_to(user).query.where and not (chosen.get("region") or chosen.get("domain"))
+
+
 def _grouped_task_counts(targets: QuerySet[AssignmentSite], moment: Moment) -> list[dict]:
     stored = _fetch(targets.order_by().values("assignment_id", "status").annotate(n=Count("*")))
     tasks = Assignment.objects.filter(pk__in={pk for pk, _status, _n in stored}).values_list("pk", "status", "due_at")
@@ -517,20 +523,46 @@ class SitePage:
         self._read: dict[int, list[SiteTally]] = {}  # offset → rows read ahead by read_page
 
     def read_page(self, number, per_page: int) -> None:
-        """Read page `number` and the count together (`COUNT(*) OVER ()`: one pass over the obligations, not
-        two) when the page exists; the Paginator's count() and slice then take them from here. A page past the
-        end (or not a number) leaves both to the Paginator (a count, then the last page)."""
+        """Read page `number` and the count together, in one pass over the obligations, so that the Paginator's
+        count() and slice take them from here: the first page by `ORDER BY … LIMIT` with `COUNT(*) OVER ()`;
+        any later one with the per-site rows numbered (`ROW_NUMBER() OVER`), which also answers a page past the
+        end (an old link, a hand-typed number) with the last page, as the Paginator shows it — rather than an
+        empty page, then a count, then the last page. Not a number: page 1."""
         try:
             number = max(1, int(number or 1))
         except (TypeError, ValueError):
             number = 1
-        start = (number - 1) * per_page
-        rows = self._rows(start, per_page, with_count=True)
-        if rows:
-            self._count = rows[0][-1]
-            self._read[start] = [SiteTally(*row[:4]) for row in rows]
-        elif number == 1:
+        if number > 1:
+            self._read_numbered((number - 1) * per_page, per_page)
+            return
+        rows = self._rows(0, per_page, with_count=True)
+        self._count = rows[0][-1] if rows else 0
+        self._read[0] = [SiteTally(*row[:4]) for row in rows]
+
+    def _read_numbered(self, start: int, per_page: int) -> None:
+        parts = self._sql_parts()
+        if not parts:
             self._count = 0
+            self._read[0] = []
+            return
+        inner = " UNION ALL ".join(f"SELECT * FROM ({part}) AS p{n}" for n, (part, _params) in enumerate(parts))  # noqa: S608
+        # The per-site rows numbered in SiteTally.order; the page starts at `start`, or at the last page's start
+        # (the largest multiple of per_page below the count: integer division on both databases) when beyond it.
+        last = "(n - 1) / %s * %s"
+        sql = (
+            "SELECT site_id, red, yellow, total, n FROM (SELECT u.site_id, SUM(u.red) AS red, SUM(u.yellow) AS yellow, "  # noqa: S608
+            "SUM(u.total) AS total, COUNT(*) OVER () AS n, ROW_NUMBER() OVER (ORDER BY SUM(u.red) DESC, "
+            f"SUM(u.yellow) DESC, SUM(u.total) DESC, u.site_id) AS rn FROM ({inner}) AS u GROUP BY u.site_id) AS g "
+            f"WHERE rn > CASE WHEN %s < {last} THEN %s ELSE {last} END ORDER BY rn LIMIT %s"
+        )
+        params = [param for _part, each in parts for param in each]
+        params += [start, per_page, per_page, start, per_page, per_page, per_page]
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = [tuple(int(value) for value in row) for row in cursor.fetchall()]
+        self._count = rows[0][-1] if rows else 0
+        last_start = (self._count - 1) // per_page * per_page if self._count else 0
+        self._read[min(start, last_start)] = [SiteTally(*row[:4]) for row in rows]
 
     def count(self) -> int:
         if self._count is None:
@@ -546,13 +578,17 @@ class SitePage:
             return self._read[start][: stop - start]
         return [SiteTally(*row) for row in self._rows(start, stop - start)]
 
-    def _rows(self, start: int, limit: int, *, with_count: bool = False) -> list[tuple]:
+    def _sql_parts(self) -> list[tuple]:
         parts = []
         for part in self._parts:
             try:
                 parts.append(part.query.sql_with_params())
             except EmptyResultSet:  # a filter that leaves no items (e.g. a status other than overdue)
                 continue
+        return parts
+
+    def _rows(self, start: int, limit: int, *, with_count: bool = False) -> list[tuple]:
+        parts = self._sql_parts()
         if not parts or limit <= 0:
             return []
         # The parts are the ORM's own SQL with their parameters passed alongside: nothing typed is pasted in.
@@ -565,36 +601,52 @@ class SitePage:
             return [tuple(int(value) for value in row) for row in cursor.fetchall()]
 
 
+def district_of(path_field: str):
+    """The path of the district-level node above a region, from the region's path in SQL: its first two ids
+    ("/1/4/" of "/1/4/17/"; the city's own "/1/" stays as it is and matches no district) — what district_rows
+    does in Python, done before grouping so that a country's hundred thousand villages come back as a few
+    thousand districts."""
+    path = F(path_field)
+    second = StrIndex(Substr(path, 2), Value("/")) + 1  # the position of the path's second "/"
+    third = second + StrIndex(Substr(path, second + 1), Value("/"))
+    return Substr(path, 1, third)
+
+
 def region_tallies(targets: QuerySet[AssignmentSite], rectifications: QuerySet[Rectification], moment: Moment):
     """The per-region half of `tally` (the district table's figures) without the per-site half: one GROUP BY per
-    table on the site's region path (so district_rows needs no region query, however many regions)."""
+    table on the district part of the site's region path (so district_rows needs no region query and adds up a
+    few thousand rows at most, however many regions)."""
     # A task's due time is one value: the tasks past it, as a list of ids, spare every row a join to its task.
+    # Every figure counts only the standings of those tasks, so only theirs are read (not the open tasks' too).
     past = Assignment.objects.exclude(status=AssignmentStatus.DRAFT).filter(due_at__lt=moment.now)
-    past_due = Q(assignment_id__in=list(past.values_list("pk", flat=True)) or [0])  # [0]: no id, none past
+    past_ids = list(past.values_list("pk", flat=True)) or [0]  # [0]: no id, none past
     target_rows = (
-        targets.order_by()
-        .values("site__region__path")
+        targets.filter(assignment_id__in=past_ids)
+        .order_by()
+        .annotate(district=district_of("site__region__path"))
+        .values("district")
         .annotate(
-            due=Count("pk", filter=past_due),
-            on_time=Count("pk", filter=past_due & Q(first_submitted_at__isnull=False, late=False)),
-            red=Count("pk", filter=past_due & Q(status__in=OWING)),
+            due=Count("pk"),
+            on_time=Count("pk", filter=Q(first_submitted_at__isnull=False, late=False)),
+            red=Count("pk", filter=Q(status__in=OWING)),
         )
-        .values_list("site__region__path", "due", "on_time", "red")
+        .values_list("district", "due", "on_time", "red")
     )
     item_rows = (
         rectifications.order_by()
-        .values("site__region__path")
+        .annotate(district=district_of("site__region__path"))
+        .values("district")
         .annotate(total=Count("pk"), red=Count("pk", filter=rectification_light_q(Light.RED, moment)))
-        .values_list("site__region__path", "total", "red")
+        .values_list("district", "total", "red")
     )
-    regions: dict[int, list[int]] = {}
-    for region_id, due, on_time, red in _fetch(target_rows):
-        figures = regions.setdefault(region_id, [0, 0, 0, 0, 0])
+    regions: dict[str, list[int]] = {}
+    for path, due, on_time, red in _fetch(target_rows):
+        figures = regions.setdefault(path, [0, 0, 0, 0, 0])
         figures[0] += due
         figures[1] += on_time
         figures[2] += red
-    for region_id, total, red in _fetch(item_rows):
-        figures = regions.setdefault(region_id, [0, 0, 0, 0, 0])
+    for path, total, red in _fetch(item_rows):
+        figures = regions.setdefault(path, [0, 0, 0, 0, 0])
         figures[3] += total
         figures[4] += red
     return Tallies(sites=[], regions=regions, by_path=True)
@@ -636,31 +688,6 @@ def site_rows(
     return [SiteRow(site=site, obligations=sorted(by_site[site.pk], key=_obligation_order)) for site in sites]
 
 
-# What the workbook reads of a site (a task's long description and a site's profile stay in the database).
-SITE_FIELDS = ("site__name", "site__domain", "site__region__name", "site__region__label")
-
-
-def obligations(targets: QuerySet[AssignmentSite], rectifications: QuerySet[Rectification], moment: Moment):
-    """Every obligation of every site (the workbook's sheet), site by site: a generator, memory stays flat. No
-    links (a workbook has no use for them, and reversing one per row costs more than the row)."""
-    owing = (
-        targets.filter(status__in=OWING)
-        .select_related("assignment", "site", "site__region")
-        .only(*SITE_FIELDS, "status", "assignment__title", "assignment__due_at")
-        .order_by("site__name", "site_id", "assignment__due_at", "pk")
-    )
-    items = (
-        rectifications.select_related("site", "site__region")
-        .only(*SITE_FIELDS, "title", "status", "due_on")
-        .order_by("site__name", "site_id", "due_on", "pk")
-    )
-    yield from heapq.merge(
-        (target_obligation(target, moment, with_url=False) for target in owing.iterator(chunk_size=2000)),
-        (rectification_obligation(item, moment, with_url=False) for item in items.iterator(chunk_size=2000)),
-        key=lambda each: (each.site.name, each.site.pk),
-    )
-
-
 # --- per district ------------------------------------------------------------------------------------------
 
 
@@ -689,7 +716,7 @@ def district_rows(
     how many answered on time (first answer not late), and how many tasks and rectification items are overdue
     now — the per-region tallies (`tally`) added up here, plus two queries: the districts and the paths of the
     regions counted."""
-    districts = list(target_districts())
+    districts = list(target_districts().only("pk", "name", "path"))  # thousands in a country: what is shown
     if not districts:
         return []
     tallies = tallies or tally(targets, rectifications, moment)

@@ -181,6 +181,9 @@ class AssignmentSite(models.Model):
         indexes = [
             models.Index(fields=["site", "status", "assignment"], name="supervision_target_site_cover"),
             models.Index(fields=["assignment", "status", "site"], name="supervision_target_task_cover"),
+            # The year's figures on the staff home page (figures.supervision_figures: per task, the standings,
+            # the answered ones and the ones answered on time) as an index-only scan of each task's range.
+            models.Index(fields=["assignment", "late", "first_submitted_at"], name="supervision_target_answered"),
         ]
 
     def __str__(self):

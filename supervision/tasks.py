@@ -28,3 +28,13 @@ def send_reminders_soon(assignment_ids: list[int] | None = None) -> None:
             logger.warning("could not queue the reminders of tasks %s; the periodic run will send them", assignment_ids)
 
     transaction.on_commit(enqueue, robust=True)
+
+
+@shared_task(name="supervision.tasks.build_board")
+def build_board(job_id: int) -> None:
+    """The board's workbook of a background export (supervision.exports.board_job_build)."""
+    from core.exportjobs import job_run
+
+    from .exports import board_job_build
+
+    job_run(job_id, board_job_build)

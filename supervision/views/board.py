@@ -3,16 +3,15 @@
 Who: city staff see the whole city, district users their region subtree, instructors their sites — all through
 the scope (board.board_targets / board_rectifications); other roles get 403."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_safe
-
-from sites.selectors import sites_visible_to
 
 from .. import board as selectors
 from .. import exports
@@ -21,6 +20,7 @@ from ..permissions import may_manage_supervision
 
 TASKS_PER_PAGE = 10
 SITES_PER_PAGE = 20
+DISTRICTS_PER_PAGE = 50
 
 
 def _filtered(request):
@@ -58,12 +58,7 @@ def board(request):
     }
     if tab == "tasks":
         # A few dozen tasks a year: their counts in one query (no separate count), a page of them shown.
-        # City-wide and not narrowed to some sites: one count per task and status off the covering index;
-        # otherwise one GROUP BY over the part of the standings the scope or filter leaves.
-        per_task = not sites_visible_to(user).query.where and not (
-            filterset.form.cleaned_data.get("region") or filterset.form.cleaned_data.get("domain")
-        )
-        counts = selectors.task_counts(targets, moment, per_task=per_task)
+        counts = selectors.task_counts(targets, moment, per_task=selectors.counts_per_task(user, filterset))
         task_page = Paginator(counts, TASKS_PER_PAGE).get_page(request.GET.get("tasks_page"))
         ids = [row["assignment_id"] for row in task_page.object_list]
         context["task_page"] = task_page
@@ -78,16 +73,31 @@ def board(request):
         context["sites"] = selectors.site_rows(site_page.object_list, targets, rectifications, moment)
     else:
         tallies = selectors.region_tallies(targets, rectifications, moment)
-        context["districts"] = selectors.district_rows(user, targets, rectifications, moment, tallies)
+        # A country has thousands of district-level nodes: a page of them (their figures are all computed anyway).
+        rows = selectors.district_rows(user, targets, rectifications, moment, tallies)
+        district_page = Paginator(rows, DISTRICTS_PER_PAGE).get_page(request.GET.get("page"))
+        context["page_obj"] = district_page
+        context["districts"] = district_page.object_list
     return render(request, "supervision/board.html", context)
 
 
 @require_safe
 @login_required
 def board_export(request):
-    """The board as a workbook, with the same filter as the page."""
-    _filterset, targets, rectifications, moment = _filtered(request)
-    return exports.board_response(user=request.user, targets=targets, rectifications=rectifications, moment=moment)
+    """The board as a workbook, with the same filter as the page: written now when short, else built by a
+    background job (a page with a progress bar, then the download) that applies the same filter and the user's
+    scope when it runs."""
+    filterset, targets, rectifications, moment = _filtered(request)
+    if exports.board_is_short(targets, rectifications, settings.SITE_EXPORT_SYNC_LIMIT):
+        return exports.board_response(
+            user=request.user,
+            targets=targets,
+            rectifications=rectifications,
+            moment=moment,
+            per_task=selectors.counts_per_task(request.user, filterset),
+        )
+    job = exports.board_job_request(user=request.user, query=request.GET.urlencode())
+    return redirect("core:export_status", pk=job.pk)
 
 
 urlpatterns: list = [

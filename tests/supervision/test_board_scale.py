@@ -66,6 +66,26 @@ def test_the_new_reads_give_the_old_numbers_and_order(mix, cast, city, who, data
     assert [vars(row) for row in new] == [vars(row) for row in old]
 
 
+@pytest.mark.parametrize("data", [{}, {"light": "red"}, {"status": "submitted"}], ids=["all", "red", "none"])
+@pytest.mark.parametrize("who", ["staff", "district"])
+def test_any_later_page_and_one_past_the_end_are_read_in_one_query(mix, cast, who, data):  # noqa: F811
+    from django.core.paginator import Paginator
+
+    targets, items, moment = _board(getattr(cast, who), data=data)
+    merged = board.sites_with_obligations(targets, items, moment)
+    for per_page in (1, 2, 3, 50):
+        last = (len(merged) - 1) // per_page * per_page if merged else 0
+        for number in (2, 3, 10**6):
+            page = board.SitePage(targets, items, moment)
+            with CaptureQueriesContext(connection) as queries:
+                page.read_page(number, per_page)
+                shown = Paginator(page, per_page).get_page(number)
+                rows = list(shown.object_list)
+            assert len(queries) == 1  # the page (or the last one) with the count
+            start = min((number - 1) * per_page, last)
+            assert shown.paginator.count == len(merged) and rows == merged[start : start + per_page]
+
+
 def test_the_sites_behind_a_task_are_the_same_read_either_way(mix, cast):  # noqa: F811
     targets, _items, moment = _board(cast.staff)
     ids = [row["assignment_id"] for row in board.assignment_rows(targets, moment)]
@@ -143,6 +163,29 @@ def test_the_district_tab_does_not_grow_with_the_regions(client, cast, city, who
     assert len(many) == len(few) and "甲区" in many
 
 
+def test_the_district_tab_shows_a_page_of_a_countrys_districts(client, cast, city):
+    """A country has thousands of district-level nodes: the staff's table is paged (50), its queries and HTML the
+    same with 60 districts or 160, and a later page holds the rest."""
+    client.force_login(cast.staff)
+    _grow(city, sites=3, villages=1)
+    for n in range(60):
+        RegionFactory(name=f"新区{n:03d}", kind=RegionKind.DISTRICT, parent=city.city)
+    _measure(client, {"tab": "districts"})  # any write makes the scope's cached ids stale (accounts.scope)
+    with CaptureQueriesContext(connection) as few_queries:
+        few = client.get(BOARD, {"tab": "districts"})
+    for n in range(60, 160):
+        RegionFactory(name=f"新区{n:03d}", kind=RegionKind.DISTRICT, parent=city.city)
+    _measure(client, {"tab": "districts"})
+    with CaptureQueriesContext(connection) as many_queries:
+        many = client.get(BOARD, {"tab": "districts"})
+    total = few.context["page_obj"].paginator.count + 100
+    assert len(few_queries) == len(many_queries)
+    assert len(many.context["districts"]) == 50 and many.context["page_obj"].paginator.count == total
+    assert len(_section(many)) - len(_section(few)) < 400  # two more page links in the pager, no more rows
+    last = client.get(BOARD, {"tab": "districts", "page": 10**6})
+    assert len(last.context["districts"]) == total - 3 * 50
+
+
 def _section(response) -> str:
     """The board's section (the region picker above it is the pickers' own: tests/test_scale_options.py)."""
     text = response.content.decode()
@@ -206,3 +249,30 @@ def test_the_sites_behind_a_task_stop_at_ten_on_an_index(cast, city):
         board.behind_page(targets, ids, moment)
     plan = _plan(queries.captured_queries[0]["sql"], None)
     assert "Limit" in plan and "Seq Scan on supervision_assignmentsite" not in plan, plan
+
+
+@postgresql_only
+def test_a_page_past_the_end_is_one_numbered_pass_over_the_owing_rows(cast, city):
+    _bulk(city, 4000)
+    targets, items, moment = _board(cast.staff)
+    page = board.SitePage(targets, items, moment)
+    with CaptureQueriesContext(connection) as queries:
+        page.read_page(10**6, 20)
+    assert len(queries) == 1 and page.count() > 0
+    plan = _plan(queries.captured_queries[0]["sql"], None)
+    # One scan of the standings (owing ones, no join to the sites or tasks), numbered once: not a count and a sort.
+    assert plan.count("Scan on supervision_assignmentsite ") == 1 and "WindowAgg" in plan, plan
+    assert "sites_site" not in plan and "supervision_assignment " not in plan, plan
+
+
+@postgresql_only
+def test_the_district_figures_read_only_the_past_due_tasks_standings_grouped_by_district(cast, city):
+    _bulk(city, 4000)  # four tasks, one of them past due
+    targets, items, moment = _board(cast.staff)
+    with CaptureQueriesContext(connection) as queries:
+        board.region_tallies(targets, items, moment)
+    sql = next(each["sql"] for each in queries.captured_queries if "supervision_assignmentsite" in each["sql"])
+    past = board.Assignment.objects.get(due_at__lt=moment.now).pk
+    plan = _plan(sql, None)
+    assert f"(assignment_id = {past})" in plan, plan  # the past-due task's standings only
+    assert 'Group Key: "substring"((accounts_region.path)::text, 1, ((strpos(' in plan, plan  # by district
