@@ -43,12 +43,18 @@ def may_review(user, site) -> bool:
     return sites_reviewable_by(user).filter(pk=site.pk).exists()
 
 
-def may_reach_review(user) -> bool:
+def review_reach(user) -> bool | QuerySet[Site]:
     """Whether the review inbox is for this user at all (its menu entry): staff, district staff, instructors,
-    and anyone named a site's liaison or instructor. Which materials it holds is sites_reviewable_by's business."""
+    and anyone named a site's liaison or instructor. Which materials it holds is sites_reviewable_by's business.
+    True, or the sites that decide it (the menu asks whether there is one together with its other tests)."""
     if is_staff_reviewer(user) or user.has_role(Role.DISTRICT, Role.INSTRUCTOR):
         return True
-    return sites_reviewable_by(user).exists()
+    return sites_reviewable_by(user)
+
+
+def may_reach_review(user) -> bool:
+    reach = review_reach(user)
+    return reach if isinstance(reach, bool) else reach.exists()
 
 
 def decision_locked_for(user, material) -> bool:
