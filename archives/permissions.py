@@ -5,6 +5,7 @@ from django.db.models import Q, QuerySet
 from accounts.choices import DataScope
 from accounts.roles import Role
 from sites.models import Site
+from sites.permissions import in_creation_group
 from sites.selectors import sites_visible_to
 
 from .choices import ReviewState
@@ -15,7 +16,7 @@ def may_upload(user, site) -> bool:
     review materials but do not upload, replace or delete them (DOMAIN.md §8)."""
     if user.has_perm("archives.add_material"):
         return True
-    return user.has_role(Role.LEADER) and site.group_members.filter(user=user).exists()
+    return user.has_role(Role.LEADER) and in_creation_group(user, site)
 
 
 def is_staff_reviewer(user) -> bool:
