@@ -4,21 +4,20 @@ from django.utils.translation import gettext_lazy as _
 from core.navigation import NavItem
 
 
-def _may_reach_review(user) -> bool:
-    from .permissions import may_reach_review
+def _may_reach_review(user):
+    from .permissions import review_reach
 
-    return may_reach_review(user)
+    return review_reach(user)
 
 
 BADGE_CAP = 999
 
 
-def _pending_reviews(user) -> int | str:
-    """How many materials wait for the user's decision; "999+" past that (counting further is a menu's waste)."""
+def _pending_reviews(user):
+    """The materials waiting for the user's decision (the menu counts them up to BADGE_CAP, then shows "999+")."""
     from .selectors import pending_review_for
 
-    count = pending_review_for(user).order_by()[: BADGE_CAP + 1].count()
-    return f"{BADGE_CAP}+" if count > BADGE_CAP else count
+    return pending_review_for(user)
 
 
 class ArchivesConfig(AppConfig):
@@ -33,6 +32,7 @@ class ArchivesConfig(AppConfig):
             permissions=("archives.view_material",),
             when=_may_reach_review,
             badge=_pending_reviews,
+            badge_cap=BADGE_CAP,
         ),
         NavItem(
             _("区域台账"),

@@ -6,6 +6,7 @@ from accounts.choices import DataScope
 from accounts.roles import Role
 from accounts.scope import scope_region_ids
 from sites.models import Site
+from sites.permissions import in_creation_group
 from sites.selectors import sites_visible_to
 
 from .choices import ReviewState
@@ -16,7 +17,7 @@ def may_upload(user, site) -> bool:
     review materials but do not upload, replace or delete them (DOMAIN.md §8)."""
     if user.has_perm("archives.add_material"):
         return True
-    return user.has_role(Role.LEADER) and site.group_members.filter(user=user).exists()
+    return user.has_role(Role.LEADER) and in_creation_group(user, site)
 
 
 def is_staff_reviewer(user) -> bool:
@@ -47,12 +48,18 @@ def may_review(user, site) -> bool:
     return sites_reviewable_by(user).filter(pk=site.pk).exists()
 
 
-def may_reach_review(user) -> bool:
+def review_reach(user) -> bool | QuerySet[Site]:
     """Whether the review inbox is for this user at all (its menu entry): staff, district staff, instructors,
-    and anyone named a site's liaison or instructor. Which materials it holds is sites_reviewable_by's business."""
+    and anyone named a site's liaison or instructor. Which materials it holds is sites_reviewable_by's business.
+    True, or the sites that decide it (the menu asks whether there is one together with its other tests)."""
     if is_staff_reviewer(user) or user.has_role(Role.DISTRICT, Role.INSTRUCTOR):
         return True
-    return sites_reviewable_by(user).exists()
+    return sites_reviewable_by(user)
+
+
+def may_reach_review(user) -> bool:
+    reach = review_reach(user)
+    return reach if isinstance(reach, bool) else reach.exists()
 
 
 def decision_locked_for(user, material) -> bool:

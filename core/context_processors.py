@@ -2,19 +2,16 @@
 
 from django.conf import settings
 
-from .navigation import header_navigation
+from .navigation import request_menu
 
 
 def navigation(request):
-    user = getattr(request, "user", None)
-    signed_in = user is not None and user.is_authenticated
-    bar, menu = header_navigation(user) if user is not None else ([], [])
+    # Lazy: the menu's one query runs when a template first draws the header (pages without it never do).
     return {
         "site_title": settings.SITE_TITLE,
-        "nav_items": bar,
-        "nav_menu": menu,
-        "nav_menu_active": any(item.url == request.path for item in menu),
+        "nav_items": lambda: request_menu(request).header()[0],
+        "nav_menu": lambda: request_menu(request).header()[1],
+        "nav_menu_active": lambda: any(item.url == request.path for item in request_menu(request).header()[1]),
         "current_path": request.path,
-        # Lazy: only pages that show the bell run the count query.
-        "unread_notifications": (lambda: user.notifications.filter(read_at__isnull=True).count()) if signed_in else 0,
+        "unread_notifications": lambda: request_menu(request).unread,
     }

@@ -3,35 +3,33 @@ from django.utils.translation import gettext_lazy as _
 
 from core.navigation import NavItem
 
+# The menu's tests answer True/False or a queryset, which core.navigation asks together with the others in one
+# query (whether it has a row; a badge's, how many).
 
-def _has_sheets(user) -> bool:
+
+def _has_sheets(user):
     from .selectors import scorer_sheets
 
-    return scorer_sheets(user).exists()
+    return scorer_sheets(user)
 
 
-def _open_sheets(user) -> int:
+def _open_sheets(user):
     from .choices import RoundStatus, SheetStatus
     from .selectors import scorer_sheets
 
-    return (
-        scorer_sheets(user)
-        .filter(entry__round__status=RoundStatus.SCORING)
-        .exclude(status=SheetStatus.SUBMITTED)
-        .count()
-    )
+    return scorer_sheets(user).filter(entry__round__status=RoundStatus.SCORING).exclude(status=SheetStatus.SUBMITTED)
 
 
-def _has_self_assessments(user) -> bool:
+def _has_self_assessments(user):
     from .selectors import self_assessment_entries
 
-    return user.has_role("leader") and self_assessment_entries(user).exists()
+    return self_assessment_entries(user) if user.has_role("leader") else False
 
 
-def _sees_rounds(user) -> bool:
+def _sees_rounds(user):
     from .selectors import rounds_visible_to
 
-    return user.has_perm("evaluations.view_round") or rounds_visible_to(user).exists()
+    return True if user.has_perm("evaluations.view_round") else rounds_visible_to(user)
 
 
 class EvaluationsConfig(AppConfig):

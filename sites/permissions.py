@@ -20,6 +20,15 @@ def editable_fields(user, site) -> list[str]:
     return []
 
 
+def in_creation_group(user, site) -> bool:
+    """Whether `user` is a member of the site's creation group. The site page's site comes with its members
+    (selectors.site_detail_queryset), so its panels ask them there instead of querying once each."""
+    prefetched = getattr(site, "_prefetched_objects_cache", {}).get("group_members")
+    if prefetched is not None:
+        return any(member.user_id == user.pk for member in prefetched)
+    return site.group_members.filter(user=user).exists()
+
+
 def may_edit_route_and_narrators(user, site) -> bool:
     return is_site_manager(user) or user.has_role(Role.LEADER, Role.DISTRICT)
 

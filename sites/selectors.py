@@ -1,10 +1,10 @@
 """Reads of sites, always through the data scope (accounts.scope)."""
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 
 from accounts.choices import DataScope, Domain, RegionKind
-from accounts.models import PartyOrganization, Region
+from accounts.models import PartyOrganization, Region, User
 from accounts.scope import restrict_to_scope
 from accounts.selectors import organizations_visible_to
 
@@ -55,11 +55,24 @@ def site_detail_queryset(user) -> QuerySet[Site]:
             "tour_stops",
             Prefetch("state_changes", queryset=StateChange.objects.select_related("by")),
             "subsidies",
-            "instructors",
-            "liaisons",
             Prefetch("zone_memberships", queryset=ZoneSite.objects.select_related("zone")),
         )
     )
+
+
+def site_supervisors(site: Site) -> tuple[list, list]:
+    """(the site's instructors, its liaisons), each in the users' order, read together in one query."""
+    through = {"instructors": Site.instructors.through, "liaisons": Site.liaisons.through}
+    people = list(
+        User.objects.filter(
+            Q(pk__in=through["instructors"].objects.filter(site=site).values("user"))
+            | Q(pk__in=through["liaisons"].objects.filter(site=site).values("user"))
+        ).annotate(
+            instructs=Exists(through["instructors"].objects.filter(site=site, user=OuterRef("pk"))),
+            liaises=Exists(through["liaisons"].objects.filter(site=site, user=OuterRef("pk"))),
+        )
+    )
+    return [person for person in people if person.instructs], [person for person in people if person.liaises]
 
 
 def own_site_for(user) -> Site | None:

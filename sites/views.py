@@ -50,6 +50,7 @@ from .selectors import (
     own_site_for,
     site_detail_queryset,
     site_list_queryset,
+    site_supervisors,
     target_district,
     target_districts,
     target_progress,
@@ -166,11 +167,14 @@ def site_detail(request, pk):
             content_type__app_label="sites", content_type__model="site", object_id=str(site.pk)
         ).select_related("actor", "content_type")[:50]
         audit = describe(entries)
+    instructors, liaisons = site_supervisors(site)
     return render(
         request,
         "sites/site_detail.html",
         {
             "site": site,
+            "instructors": instructors,
+            "liaisons": liaisons,
             "can_manage": manager,
             "can_edit_profile": bool(editable_fields(request.user, site)),
             "can_edit_route": may_edit_route_and_narrators(request.user, site),

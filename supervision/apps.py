@@ -28,20 +28,21 @@ def _sees_experiences(user) -> bool:
     return _manages(user) or user.has_role(Role.DISTRICT)
 
 
-def _has_tasks(user) -> bool:
-    """A leader with at least one task on their sites sees 我的任务."""
+def _has_tasks(user):
+    """A leader with at least one task on their sites sees 我的任务 (the menu asks whether the queryset has a row,
+    with its other tests in one query)."""
     from accounts.roles import Role
 
     from .selectors import targets_visible_to
 
-    return user.has_role(Role.LEADER) and targets_visible_to(user).exists()
+    return targets_visible_to(user) if user.has_role(Role.LEADER) else False
 
 
-def _owing_count(user) -> int:
+def _owing_count(user):
     from .choices import OWING
     from .selectors import targets_visible_to
 
-    return targets_visible_to(user).filter(status__in=OWING, assignment__status="published").count()
+    return targets_visible_to(user).filter(status__in=OWING, assignment__status="published")
 
 
 class SupervisionConfig(AppConfig):

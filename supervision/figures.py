@@ -1,8 +1,9 @@
 """Supervision's figures for the annual report (DOMAIN.md §7, seeds 000/001): what was done in a year, counted
 within what the user may see. Pure reads; dashboards show them and the annual report quotes them."""
 
-from django.db.models import Count, IntegerField, Q, QuerySet, Value
+from django.db.models import Count, Q, QuerySet
 
+from core.counting import count_rows
 from sites.selectors import sites_visible_to
 
 from .choices import AssignmentStatus, ExperienceStatus, RectificationStatus
@@ -29,7 +30,7 @@ def supervision_figures(year: int, user) -> dict[str, int]:
     )
     targets = _target_figures(year, sites)
     pairings = pairings_visible_to(user)
-    counts = _counts(
+    counts = count_rows(
         {
             "visits": visits.filter(visited_on__year=year),
             "rectifications_raised": rectifications.filter(created_at__year=year),
@@ -83,17 +84,3 @@ def _target_figures(year: int, sites: QuerySet) -> dict[str, int]:
         figures["on_time"] += on_time
     return figures
 
-
-def _counts(named: dict[str, QuerySet]) -> dict[str, int]:
-    """Each queryset's number of rows, all in one query (a UNION ALL of one-row counts: the home page shows
-    these beside everything else, and seven round trips were a third of its queries). Each count is over the
-    rows' ids, so a queryset made distinct by its scope's joins still counts each row once."""
-    parts = [
-        queryset.model._base_manager.filter(pk__in=queryset.values("pk"))
-        .order_by()
-        .values(key=Value(index, output_field=IntegerField()))
-        .annotate(n=Count("pk"))
-        for index, queryset in enumerate(named.values())
-    ]
-    rows = {row["key"]: row["n"] for row in parts[0].union(*parts[1:], all=True).order_by()}
-    return {name: rows.get(index, 0) for index, name in enumerate(named)}

@@ -3,6 +3,7 @@ sites.selectors.sites_visible_to); these say what they may change, on a site alr
 
 from accounts.choices import DataScope
 from accounts.roles import Role
+from sites.permissions import in_creation_group
 
 
 def _active(user) -> bool:
@@ -21,7 +22,7 @@ def is_site_leader(user, site) -> bool:
     """A leader in the site's creation group (the people who answer for the site)."""
     if not _active(user) or not user.has_role(Role.LEADER):
         return False
-    return site.group_members.filter(user=user).exists()
+    return in_creation_group(user, site)
 
 
 def is_liaison(user, site) -> bool:

@@ -6,6 +6,8 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from core.navigation import request_menu
+
 register = template.Library()
 
 
@@ -60,9 +62,9 @@ def simple_markdown(text: str) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def nav_badge(context, item) -> int:
+def nav_badge(context, item) -> int | str:
     """The count a menu item shows beside its label (core.navigation.NavItem.badge), or 0."""
     request = context.get("request")
     if item.badge is None or request is None:
         return 0
-    return item.badge(request.user)
+    return request_menu(request).badges.get(item.url_name, 0)

@@ -384,3 +384,42 @@ def test_the_instructor_filter_names_only_instructors_of_sites_in_scope(client, 
     assert cast.instructor.full_name in html and "乙县指导员" not in html
     html = client.get("/sites/", {"instructor": other.pk}).content.decode()
     assert "乙县指导员" not in html  # a name from outside the scope is refused, not shown
+
+
+def _more_of_everything(site, n):
+    """n more rows in every list the site page shows (its own and its panels')."""
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from supervision.choices import RectificationStatus
+    from tests.factories import AssignmentSiteFactory, RectificationFactory, UserFactory
+
+    for index in range(n):
+        CreationGroupMember.objects.create(site=site, name=f"成员{index}")
+        StateChange.objects.create(site=site, from_state="candidate", to_state="formal", action="测试")
+        site.narrators.create(name=f"解说员{index}")
+        site.tour_stops.create(title=f"站点{index}", order=index)
+        site.subsidies.create(year=2025, amount=Decimal("1000.50"))
+        ZoneSite.objects.create(zone=Zone.objects.create(name=f"示范区{Zone.objects.count()}"), site=site)
+        site.instructors.add(UserFactory())
+        site.liaisons.add(UserFactory())
+        AssignmentSiteFactory(site=site, assignment__status="published")
+        RectificationFactory(site=site)
+        RectificationFactory(site=site, status=RectificationStatus.CLOSED, closed_at=timezone.now())
+
+
+# The site page's queries, pinned per role (issue 12's target is at most 20; the panels' lists still cost one
+# query each). With no round here the evaluations results panel is one of them.
+SITE_PAGE_QUERIES = {"staff": 22, "leader": 22}
+
+
+@pytest.mark.parametrize("role", ["staff", "leader"])
+def test_the_site_page_makes_a_pinned_number_of_queries_at_1_and_50_rows(client, cast, sites, role):
+    site = sites["a"]
+    _more_of_everything(site, 1)
+    client.force_login(getattr(cast, role))
+    url = f"/sites/{site.pk}/"
+    few = queries_for(client, url)
+    _more_of_everything(site, 50)
+    assert (few, queries_for(client, url)) == (SITE_PAGE_QUERIES[role],) * 2

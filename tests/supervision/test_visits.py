@@ -272,3 +272,29 @@ def test_visit_pages_query_counts_do_not_grow(client, world, cast, role):
     assert _count(client, reverse("supervision:visits")) == one_list
     assert _count(client, many.get_absolute_url()) == one_detail
     assert _count(client, world.site_a.get_absolute_url()) == one_site
+
+
+def test_site_page_lists_owed_items_by_deadline_then_the_five_latest_closed(rf, world, cast):
+    from supervision.templatetags.supervision_visits import RECENT_CLOSED, site_visits_panel
+    from tests.factories import RectificationFactory
+
+    today = timezone.localdate()
+    owed = [
+        RectificationFactory(site=world.site_a, due_on=today + datetime.timedelta(days=days), status=status)
+        for days, status in ((9, RectificationStatus.OPEN), (2, RectificationStatus.SUBMITTED), (5, "open"))
+    ]
+    closed = [
+        RectificationFactory(
+            site=world.site_a,
+            status=RectificationStatus.CLOSED,
+            closed_at=timezone.now() - datetime.timedelta(days=days),
+        )
+        for days in range(7)
+    ]
+    RectificationFactory(site=world.site_b)  # another site's
+    request = rf.get("/")
+    request.user = cast.staff
+    panel = site_visits_panel({"request": request}, world.site_a)
+    assert panel["owed"] == [owed[1], owed[2], owed[0]]
+    assert panel["closed"] == closed[:RECENT_CLOSED]
+    assert panel["may_record"]
