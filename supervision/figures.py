@@ -83,4 +83,3 @@ def _target_figures(year: int, sites: QuerySet) -> dict[str, int]:
         figures["answered"] += answered_n
         figures["on_time"] += on_time
     return figures
-
