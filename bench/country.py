@@ -648,6 +648,7 @@ def _scored_round(params: Params, rng: random.Random, site_ids: list[int], handl
             "kind",
             "status",
             "total",
+            "ten_haves",
             "scored_count",
             "version",
             "submitted_at",
@@ -659,7 +660,21 @@ def _scored_round(params: Params, rng: random.Random, site_ids: list[int], handl
         for user in team_members[team_id]:
             values = data._entry_values(items, rng, 1.0)
             total = sum((score for _item, score, _present, _level in values), Decimal("0"))
-            sheets.append((sheet_id, entry_id, user, "onsite", "submitted", total, len(values), len(values), now, now))
+            sheets.append(
+                (
+                    sheet_id,
+                    entry_id,
+                    user,
+                    "onsite",
+                    "submitted",
+                    total,
+                    data._ten_haves(values),
+                    len(values),
+                    len(values),
+                    now,
+                    now,
+                )
+            )
             scores.extend((sheet_id, item.pk, score, present, level) for item, score, present, level in values)
             sheet_id += 1
         if len(sheets) >= 2000:

@@ -112,6 +112,11 @@ def _people(password: str) -> dict[str, User]:
     return people
 
 
+def _ten_haves(values) -> Decimal:
+    """The 十有 sections' part of a sheet's total (ScoreSheet.ten_haves, as services._refresh_totals keeps it)."""
+    return sum((score for item, score, _present, _level in values if item.section.kind == "ten_haves"), Decimal("0"))
+
+
 def _standard() -> tuple[Standard, list[Item]]:
     now = timezone.now()
     standard = Standard.objects.create(
@@ -282,6 +287,7 @@ def _sheets(round_, items, team_members, filled: float, rng) -> None:
                 complete = draw < filled / 2
                 values = _entry_values(items, rng, 1.0 if complete else rng.uniform(0.3, 0.7))
                 sheet.total = sum((score for _item, score, _present, _level in values), Decimal("0"))
+                sheet.ten_haves = _ten_haves(values)
                 sheet.scored_count = sheet.version = len(values)
                 sheet.status = SheetStatus.SUBMITTED if complete else SheetStatus.IN_PROGRESS
                 if complete:
@@ -346,6 +352,7 @@ def _half_filled(sheet: ScoreSheet, items, rng) -> None:
         None,
     )
     sheet.total = sum((score for _item, score, _present, _level in values), Decimal("0"))
+    sheet.ten_haves = _ten_haves(values)
     sheet.scored_count = sheet.version = len(values)
     sheet.save()
 

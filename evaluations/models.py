@@ -241,6 +241,9 @@ class ScoreSheet(TimeStampedModel):
         help_text=_("纸质评分表由工作人员代为录入或导入时，记录录入人"),
     )
     total = models.DecimalField(_("合计"), default=Decimal("0"), max_digits=7, decimal_places=2)
+    # The 十有 sections' part of the total, kept with it (services._refresh_totals, _write_paper): the results break
+    # ties on it, and summing it from a country's 30 million item scores took most of a round's computation.
+    ten_haves = models.DecimalField(_("十有小计"), default=Decimal("0"), max_digits=7, decimal_places=2)
     scored_count = models.PositiveSmallIntegerField(_("已评项数"), default=0)
     version = models.PositiveIntegerField(_("版本"), default=0)
     remark = models.TextField(_("总体意见"), blank=True)
@@ -309,7 +312,11 @@ class ItemScore(models.Model):
         # A round's results sum and count the scores of a few items over every sheet (results.result_inputs): with
         # every column they read in one index, PostgreSQL answers from the index alone (an index-only scan), not
         # by visiting the 3,000,000 rows of a 10,000-site round one page at a time.
-        indexes = [models.Index(fields=["item", "sheet", "present", "score"], name="itemscore_item_sheet_values")]
+        indexes = [
+            models.Index(fields=["item", "sheet", "present", "score"], name="itemscore_item_sheet_values"),
+            # The few entries marked absent (results._votes finds the sites a veto or required item may fail).
+            models.Index(fields=["item", "sheet"], condition=models.Q(present=False), name="item_score_absent"),
+        ]
 
     def __str__(self):
         return f"{self.item.code}: {self.score}"

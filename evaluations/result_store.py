@@ -142,10 +142,9 @@ def _store(round_id: int, version: int) -> ResultsState:
     # The round read again after the version: a policy saved since the page loaded it is in this computation.
     round_ = Round.objects.select_related("standard").get(pk=round_id)
     policy = round_policy(round_)
-    # One sum of the item scores per sheet and section serves both the results (the 十有 subtotals) and the radar.
-    subtotals = sheet_section_subtotals(round_)
-    computed = rules.compute_results(result_inputs(round_, subtotals=subtotals), policy)
-    averages = section_averages(computed, subtotals)
+    computed = rules.compute_results(result_inputs(round_), policy)
+    # The radar's section averages: the one sum over every item score, done here once per change, not per page.
+    averages = section_averages(computed, sheet_section_subtotals(round_))
     fingerprint = inputs_fingerprint(round_)
     order = {label: index for index, (label, _minimum) in enumerate(policy.grade_bands)}
     with transaction.atomic():

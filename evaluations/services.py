@@ -21,7 +21,7 @@ from core.images import clean_image_and_thumbnail
 from core.services import audit_record, notify
 from sites.choices import SiteState
 from sites.services import site_transition
-from standards.choices import StandardStatus
+from standards.choices import SectionKind, StandardStatus
 from standards.selectors import applicable_items, applicable_items_by_id
 from standards.services import standard_freeze
 
@@ -776,13 +776,15 @@ def _write_entry(sheet, item, score, entry, remark, by, client_id, *, reason: st
 
 
 def _refresh_totals(sheet: ScoreSheet) -> None:
-    scores = list(sheet.scores.values_list("score", flat=True))
+    rows = list(sheet.scores.values_list("score", "item__section__kind"))
+    scores = [score for score, _kind in rows]
     sheet.total = rules.sheet_total(scores)
+    sheet.ten_haves = rules.sheet_total(score for score, kind in rows if kind == SectionKind.TEN_HAVES)
     sheet.scored_count = sum(1 for value in scores if value is not None)
     sheet.version += 1
     if sheet.status == SheetStatus.NOT_STARTED:
         sheet.status = SheetStatus.IN_PROGRESS
-    sheet.save(update_fields=["total", "scored_count", "version", "status", "updated_at"])
+    sheet.save(update_fields=["total", "ten_haves", "scored_count", "version", "status", "updated_at"])
 
 
 def submit_problems(sheet: ScoreSheet) -> list[str]:
@@ -1074,6 +1076,9 @@ def _write_paper(jobs: list[tuple[PaperSheet, list, dict]], *, by, source: str, 
             )
         old_status, old_total = sheet.status, f"{sheet.total:.2f}"
         sheet.total = rules.sheet_total(totals.values())
+        sheet.ten_haves = rules.sheet_total(
+            totals[item.pk] for item in items if item.section.kind == SectionKind.TEN_HAVES
+        )
         sheet.scored_count = sum(1 for value in totals.values() if value is not None)
         sheet.version += 1
         sheet.source, sheet.keyed_by = source, by
@@ -1102,6 +1107,7 @@ def _write_paper(jobs: list[tuple[PaperSheet, list, dict]], *, by, source: str, 
         sheets,
         [
             "total",
+            "ten_haves",
             "scored_count",
             "version",
             "source",

@@ -15,7 +15,7 @@ from tests.utils import queries_for
 
 # Staff's round list: session and user, permissions, the paginator's count, the page's rounds (with their site
 # counts), their sheets' counts, and the menu's badges.
-ROUND_LIST_QUERIES = 11
+ROUND_LIST_QUERIES = 7
 
 
 def former_figures(user) -> dict[int, tuple[int, int, int]]:
