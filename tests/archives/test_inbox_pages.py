@@ -15,7 +15,7 @@ from tests.utils import queries_for
 
 # A district user's inbox: session and user, permissions, the scope's ids, the count, the page's ids, its rows with
 # their versions and items, the filter's region picker, and the menu's badges.
-DISTRICT_INBOX_QUERIES = 16
+DISTRICT_INBOX_QUERIES = 11
 
 
 @pytest.fixture
