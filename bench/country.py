@@ -88,7 +88,8 @@ class Params:
     scoring_sites: int = 2_000
     tasks: int = 4
 
-    ROUND_SITES_CAP = 20_000
+    # The target is a 100,000-site round (issue 12): by default every site of the default build is in it.
+    ROUND_SITES_CAP = 100_000
 
     @property
     def round_size(self) -> int:
@@ -657,8 +658,9 @@ def _scored_round(params: Params, rng: random.Random, site_ids: list[int], handl
     )
     sheets, scores = [], []
     for entry_id, team_id in entries:
+        lacking = data._lacking(items, rng)
         for user in team_members[team_id]:
-            values = data._entry_values(items, rng, 1.0)
+            values = data._entry_values(items, rng, 1.0, lacking)
             total = sum((score for _item, score, _present, _level in values), Decimal("0"))
             sheets.append(
                 (

@@ -130,8 +130,9 @@ def _build(*, sites: int, scorers: int, rng, timed):
         entries = list(RoundSite.objects.filter(round=round_).order_by("pk").values_list("pk", "team_id"))
         pending = []
         for entry_id, team_id in entries:
+            lacking = data._lacking(items, rng)
             for user in team_members[team_id]:
-                values = data._entry_values(items, rng, 1.0)
+                values = data._entry_values(items, rng, 1.0, lacking)
                 sheet = ScoreSheet(
                     entry_id=entry_id,
                     scorer=user,

@@ -759,3 +759,37 @@ def test_calibration_rounds_an_exact_half_cent_up():
 )
 def test_round_half_up_of_an_exact_fraction(value, rounded):
     assert str(rules.round_half_up(value)) == rounded
+
+
+# --- the round at once ------------------------------------------------------------------------------------------
+
+
+@given(site_inputs(), st.sampled_from(METHODS))
+@settings(max_examples=150)
+def test_computing_a_round_equals_ranking_each_sites_result(inputs, method):
+    """compute_results builds each result once, ranks included; it must be exactly site_result + rank_results,
+    field by field, in the same order."""
+    policy = replace(POLICY, aggregation=method)
+    assert rules.compute_results(inputs, policy) == rules.rank_results([rules.site_result(f, policy) for f in inputs])
+
+
+@pytest.mark.parametrize("value", [D("86.125"), D("86.115"), D("-0.005"), D("85"), D("99.994999"), 86.115, 85, "85.5"])
+def test_rounding_a_decimal_directly_equals_rounding_its_text(value):
+    assert rules.round_half_up(value) == D(str(value)).quantize(D("0.01"), rounding="ROUND_HALF_UP")
+
+
+def test_the_garbage_collector_is_back_on_after_a_round_even_when_the_rules_fail():
+    import gc
+
+    assert gc.isenabled()
+    rules.compute_results([site(1, ["90"] * 5)], POLICY)
+    assert gc.isenabled()
+    with pytest.raises(KeyError):  # an unknown stage has no outcome
+        rules.compute_results([site(1, ["90"], stage="no-such-stage")], POLICY)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        rules.compute_results([site(1, ["90"])], POLICY)
+        assert not gc.isenabled()  # left off when it was off
+    finally:
+        gc.enable()

@@ -260,7 +260,8 @@ def test_round_results_sum_item_scores_from_the_covering_index():
         assert on_scores and all(node["Node Type"] == "Index Only Scan" for node in on_scores), [
             (node["Node Type"], node.get("Index Name")) for node in on_scores
         ]
-        # the sites with an absent mark from the partial index, their votes from the covering one
+        # the (site, item) pairs with an absent mark from the partial index, the sheets that decided them from the
+        # covering one
         assert {node.get("Index Name") for node in on_scores} <= {"itemscore_item_sheet_values", "item_score_absent"}
 
 
