@@ -149,6 +149,9 @@ def _reusable(params: country.Params):
         found = None
     if found is None:
         connection.close()
+        # The pool keeps its connections open, and a database with open connections cannot be dropped and built.
+        if hasattr(connection, "close_pool"):
+            connection.close_pool()
         return None
     print("migrate（代码可能有新的迁移）…", flush=True)
     call_command("migrate", verbosity=0)
