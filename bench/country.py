@@ -39,7 +39,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 BATCH = 5000
@@ -132,6 +132,8 @@ class Rows:
             for field in self.rest
         )
         quote = connection.ops.quote_name
+        # COPY takes JSON as its text; executemany gets it from get_db_prep_save like any other value.
+        self.json_given = [i for i, field in enumerate(self.given) if isinstance(field, models.JSONField)]
         self.table = quote(model._meta.db_table)
         self.columns = ", ".join(quote(field.column) for field in self.given + self.rest)
 
@@ -141,6 +143,11 @@ class Rows:
             if connection.vendor == "postgresql":
                 with cursor.cursor.copy(f"COPY {self.table} ({self.columns}) FROM STDIN") as copy:
                     for row in rows:
+                        if self.json_given:
+                            row = tuple(
+                                json.dumps(value) if i in self.json_given and value is not None else value
+                                for i, value in enumerate(row)
+                            )
                         copy.write_row(row + self.defaults)
                         count += 1
                 return count
@@ -650,6 +657,7 @@ def _scored_round(params: Params, rng: random.Random, site_ids: list[int], handl
             "status",
             "total",
             "ten_haves",
+            "section_totals",
             "scored_count",
             "version",
             "submitted_at",
@@ -671,6 +679,7 @@ def _scored_round(params: Params, rng: random.Random, site_ids: list[int], handl
                     "submitted",
                     total,
                     data._ten_haves(values),
+                    data._section_totals(values),
                     len(values),
                     len(values),
                     now,

@@ -24,6 +24,7 @@ from accounts.choices import DataScope, Domain, OrganizationKind, RegionKind
 from accounts.models import PartyOrganization, Region, User
 from accounts.roles import Role
 from archives.models import Material, MaterialVersion
+from evaluations import rules
 from evaluations.choices import RoundStatus, SheetKind, SheetStatus, Stage
 from evaluations.models import ItemScore, Round, RoundSite, ScoreSheet, Team
 from sites.choices import SiteState
@@ -259,6 +260,11 @@ LACKS_REQUIRED, LACKS_VETO = 0.03, 0.004  # per item and site: about 17 % of sit
 SEES_LACK, MISTAKES_PRESENT = 0.9, 0.002  # a scorer marks a lacking item absent, or by mistake a present one
 
 
+def _section_totals(values) -> dict:
+    """Each section's part of a sheet's total (ScoreSheet.section_totals, as services._refresh_totals keeps it)."""
+    return rules.section_totals((item.section_id, score) for item, score, _present, _level in values)
+
+
 def _lacking(items, rng) -> frozenset:
     """The ids of the veto and required presence items one site lacks."""
     return frozenset(
@@ -307,6 +313,7 @@ def _sheets(round_, items, team_members, filled: float, rng) -> None:
                 values = _entry_values(items, rng, 1.0 if complete else rng.uniform(0.3, 0.7), lacking)
                 sheet.total = sum((score for _item, score, _present, _level in values), Decimal("0"))
                 sheet.ten_haves = _ten_haves(values)
+                sheet.section_totals = _section_totals(values)
                 sheet.scored_count = sheet.version = len(values)
                 sheet.status = SheetStatus.SUBMITTED if complete else SheetStatus.IN_PROGRESS
                 if complete:
@@ -372,6 +379,7 @@ def _half_filled(sheet: ScoreSheet, items, rng) -> None:
     )
     sheet.total = sum((score for _item, score, _present, _level in values), Decimal("0"))
     sheet.ten_haves = _ten_haves(values)
+    sheet.section_totals = _section_totals(values)
     sheet.scored_count = sheet.version = len(values)
     sheet.save()
 

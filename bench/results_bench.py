@@ -139,6 +139,8 @@ def _build(*, sites: int, scorers: int, rng, timed):
                     kind=SheetKind.ONSITE,
                     status=SheetStatus.SUBMITTED,
                     total=sum((score for _item, score, _present, _level in values), Decimal("0")),
+                    ten_haves=data._ten_haves(values),
+                    section_totals=data._section_totals(values),
                     scored_count=len(values),
                     version=len(values),
                     submitted_at=now,

@@ -244,6 +244,11 @@ class ScoreSheet(TimeStampedModel):
     # The 十有 sections' part of the total, kept with it (services._refresh_totals, _write_paper): the results break
     # ties on it, and summing it from a country's 30 million item scores took most of a round's computation.
     ten_haves = models.DecimalField(_("十有小计"), default=Decimal("0"), max_digits=7, decimal_places=2)
+    # Each section's part of the total (section id → subtotal as text) for every section the sheet has an entry in,
+    # kept the same way: the radar and the ranking workbook average them, which at a country's scale meant summing
+    # 30 million item scores after every change. None on a sheet whose scores were written past the services
+    # (rankings.sheet_section_subtotals sums those from their item scores).
+    section_totals = models.JSONField(_("各部分小计"), null=True, blank=True, editable=False)
     scored_count = models.PositiveSmallIntegerField(_("已评项数"), default=0)
     version = models.PositiveIntegerField(_("版本"), default=0)
     remark = models.TextField(_("总体意见"), blank=True)

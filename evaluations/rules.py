@@ -183,6 +183,16 @@ def sheet_total(scores) -> Decimal:
     return _money(sum((Decimal(str(s)) for s in scores if s is not None), Decimal("0")))
 
 
+def section_totals(rows) -> dict[str, str]:
+    """A sheet's ScoreSheet.section_totals from its entries' (section id, score) pairs: section id as text (a JSON
+    key) → the sum of its scores, as text, for every section with an entry (an entry without a score adds 0)."""
+    sums: dict[str, Decimal] = {}
+    for section_id, score in rows:
+        key = str(section_id)
+        sums[key] = sums.get(key, ZERO) + (ZERO if score is None else _decimal(score))
+    return {key: str(_money(value)) for key, value in sums.items()}
+
+
 def submit_problems(items: list[ItemFacts], entries: dict[int, Entry]) -> list[str]:
     """Why a sheet may not be submitted: items not scored, veto or required items not decided."""
     problems = []

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -776,15 +776,33 @@ def _write_entry(sheet, item, score, entry, remark, by, client_id, *, reason: st
 
 
 def _refresh_totals(sheet: ScoreSheet) -> None:
-    rows = list(sheet.scores.values_list("score", "item__section__kind"))
-    scores = [score for score, _kind in rows]
+    rows = list(sheet.scores.values_list("score", "item__section__kind", "item__section_id"))
+    scores = [score for score, _kind, _section in rows]
     sheet.total = rules.sheet_total(scores)
-    sheet.ten_haves = rules.sheet_total(score for score, kind in rows if kind == SectionKind.TEN_HAVES)
+    sheet.ten_haves = rules.sheet_total(score for score, kind, _section in rows if kind == SectionKind.TEN_HAVES)
+    sheet.section_totals = rules.section_totals((section, score) for score, _kind, section in rows)
     sheet.scored_count = sum(1 for value in scores if value is not None)
     sheet.version += 1
     if sheet.status == SheetStatus.NOT_STARTED:
         sheet.status = SheetStatus.IN_PROGRESS
-    sheet.save(update_fields=["total", "ten_haves", "scored_count", "version", "status", "updated_at"])
+    sheet.save(
+        update_fields=["total", "ten_haves", "section_totals", "scored_count", "version", "status", "updated_at"]
+    )
+
+
+def kept_section_totals(sheets) -> dict[int, dict[str, str]]:
+    """Sheet id → ScoreSheet.section_totals as its item scores make it, for the sheets of `sheets` (a queryset or
+    ids), in one aggregate query: for the paper sheets written in bulk, and for sheets that have none kept."""
+    found: dict[int, list] = {}
+    for sheet_id, section_id, subtotal in (
+        ItemScore.objects.filter(sheet__in=sheets)
+        .order_by()
+        .values("sheet_id", "item__section_id")
+        .annotate(subtotal=Sum("score"))
+        .values_list("sheet_id", "item__section_id", "subtotal")
+    ):
+        found.setdefault(sheet_id, []).append((section_id, subtotal))
+    return {sheet_id: rules.section_totals(rows) for sheet_id, rows in found.items()}
 
 
 def submit_problems(sheet: ScoreSheet) -> list[str]:
@@ -1103,11 +1121,15 @@ def _write_paper(jobs: list[tuple[PaperSheet, list, dict]], *, by, source: str, 
     ItemScore.objects.bulk_update(updated, ["score", "present", "level", "remark", "version", "updated_at"])
     inputs_changed(round__entries__sheets__in=[sheet.pk for sheet in sheets])  # bulk writes send no signal
     ScoreChange.objects.bulk_create(changes)
+    kept = kept_section_totals([sheet.pk for sheet in sheets])
+    for sheet in sheets:
+        sheet.section_totals = kept.get(sheet.pk, {})
     ScoreSheet.objects.bulk_update(
         sheets,
         [
             "total",
             "ten_haves",
+            "section_totals",
             "scored_count",
             "version",
             "source",
