@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connections, models
-from django.db.models import F, IntegerField, QuerySet, TextField, Value, Window
+from django.db.models import F, Func, IntegerField, QuerySet, TextField, Value, Window
 from django.db.models.functions import Cast, JSONObject, RowNumber
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime, parse_time
@@ -24,6 +24,15 @@ from django.utils.dateparse import parse_date, parse_datetime, parse_time
 # a wider row travels as several objects.
 KEYS_PER_OBJECT = 50
 SEP = "__"
+
+
+class _JSONRow(JSONObject):
+    """JSONObject without its SQLite feature probe: that is a query of its own, once per connection, which would
+    make a page's query count depend on what ran before it. Every SQLite this project runs on has JSON functions
+    (its JSONFields need them)."""
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return Func.as_sql(self, compiler, connection, **extra_context)
 
 
 @dataclass
@@ -57,7 +66,7 @@ def read_together(named: dict[str, QuerySet]) -> dict[str, list]:
             # The rows' order, numbered by the same ordering as the list's ORDER BY (which the LIMIT, if any, cuts).
             "together_position": Window(RowNumber(), order_by=list(queryset.query.order_by)),
         }
-        selected.update({f"together_row{n}": JSONObject(**chunk) for n, chunk in enumerate(chunks)})
+        selected.update({f"together_row{n}": _JSONRow(**chunk) for n, chunk in enumerate(chunks)})
         sql, branch_params = queryset.values(**selected).query.get_compiler(using=using).as_sql()
         plans.append((name, parts, annotations, len(chunks)))
         branches.append((sql, len(chunks)))

@@ -109,7 +109,6 @@ ANNOTATIONS = {"visits": ("open_count",), "rectifications": ("owed",)}
 
 
 def test_every_list_comes_back_as_the_orm_loads_it_in_one_query(world):
-    read_together({"warm": Subsidy.objects.order_by("id")})  # SQLite asks once whether it has JSON functions
     with CaptureQueriesContext(connection) as queries:
         together = read_together(lists(world))
     assert len(queries) == 1
