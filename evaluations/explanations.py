@@ -338,7 +338,7 @@ def site_panel(user, site) -> SitePanel | None:
         line = _line(found.result) if found else None
     if line is None:
         return None
-    sections = applicable_sections(round_.standard, site.domain)
+    sections = applicable_sections(round_.standard, site.domain, with_items=False)
     found = found or result_store.result_at(round_, entry.pk)  # the radar: the current figures
     radar = radar_facts(entry, sections, found) if found else None
     return SitePanel(entry=entry, line=line, source=source, radar=radar, may_explain=working)

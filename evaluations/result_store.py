@@ -209,16 +209,35 @@ class Stored:
 
 
 def result_at(round_: Round, entry_id: int) -> Stored | None:
-    """One site's current result (the explanation, the site page, an objection)."""
-    state = current_state(round_)
-    row = rows(round_).filter(entry_id=entry_id).annotate(site_name=F("site__name")).first()
+    """One site's current result (the explanation, the site page, an objection). The row is read together with
+    its round's ResultsState, so that when the rows are current (nearly always) that is the only query; otherwise
+    the round is brought up to date first (current_state) and the row read again."""
+    row = _row_with_state(round_, entry_id)
+    if row is None or row.stored_version != row.inputs_version:
+        current_state(round_)
+        row = _row_with_state(round_, entry_id)
     if row is None:
         return None
     return Stored(
         result=as_result(row, row.site_name),
         position=row.position,
         sections={int(k): Decimal(v) for k, v in (row.facts or {}).get("sections", {}).items()},
-        domain_sections={int(k): Decimal(v) for k, v in (state.domain_sections or {}).get(row.domain, {}).items()},
+        domain_sections={int(k): Decimal(v) for k, v in (row.domain_sections or {}).get(row.domain, {}).items()},
+    )
+
+
+def _row_with_state(round_: Round, entry_id: int) -> RoundResult | None:
+    state = "round__results_state__"
+    return (
+        rows(round_)
+        .filter(entry_id=entry_id)
+        .annotate(
+            site_name=F("site__name"),
+            inputs_version=F(f"{state}inputs_version"),
+            stored_version=F(f"{state}stored_version"),
+            domain_sections=F(f"{state}domain_sections"),
+        )
+        .first()
     )
 
 

@@ -22,11 +22,20 @@ def editable_fields(user, site) -> list[str]:
 
 def in_creation_group(user, site) -> bool:
     """Whether `user` is a member of the site's creation group. The site page's site comes with its members
-    (selectors.site_detail_queryset), so its panels ask them there instead of querying once each."""
+    (selectors.site_page_lists, site_detail_queryset), so its panels ask them there instead of querying once each."""
     prefetched = getattr(site, "_prefetched_objects_cache", {}).get("group_members")
     if prefetched is not None:
         return any(member.user_id == user.pk for member in prefetched)
     return site.group_members.filter(user=user).exists()
+
+
+def among_site_people(user, site, accessor: str) -> bool:
+    """Whether `user` is one of the site's `accessor` ("instructors" or "liaisons"): from the lists the site page
+    attached to its site (selectors.site_page_lists) when there, else one query."""
+    prefetched = getattr(site, "_prefetched_objects_cache", {}).get(accessor)
+    if prefetched is not None:
+        return any(person.pk == user.pk for person in prefetched)
+    return getattr(site, accessor).filter(pk=user.pk).exists()
 
 
 def may_edit_route_and_narrators(user, site) -> bool:

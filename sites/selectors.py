@@ -1,12 +1,16 @@
 """Reads of sites, always through the data scope (accounts.scope)."""
 
+from dataclasses import dataclass
+
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from accounts.choices import DataScope, Domain, RegionKind
 from accounts.models import PartyOrganization, Region, User
 from accounts.scope import restrict_to_scope
 from accounts.selectors import organizations_visible_to
+from core.models import AuditEntry
+from core.together import attach, read_together
 
 from . import rules
 from .choices import NAMED_STATES
@@ -60,19 +64,48 @@ def site_detail_queryset(user) -> QuerySet[Site]:
     )
 
 
-def site_supervisors(site: Site) -> tuple[list, list]:
-    """(the site's instructors, its liaisons), each in the users' order, read together in one query."""
+@dataclass
+class SitePage:
+    """What the site page shows besides the site itself (its lists are attached to it, as prefetched)."""
+
+    instructors: list
+    liaisons: list
+    audit: list  # the latest audit entries, for those who manage sites
+
+
+def site_page_lists(site: Site, *, with_audit: bool) -> SitePage:
+    """The site page's lists — creation group, narrators, route, state history, subsidies, zones, instructors,
+    liaisons and (for managers) the audit trail — all in one query (core.together), whatever their lengths. The
+    site's lists are attached to it as prefetch_related would, so `site.narrators.all` reads no more."""
     through = {"instructors": Site.instructors.through, "liaisons": Site.liaisons.through}
-    people = list(
-        User.objects.filter(
-            Q(pk__in=through["instructors"].objects.filter(site=site).values("user"))
-            | Q(pk__in=through["liaisons"].objects.filter(site=site).values("user"))
-        ).annotate(
-            instructs=Exists(through["instructors"].objects.filter(site=site, user=OuterRef("pk"))),
-            liaises=Exists(through["liaisons"].objects.filter(site=site, user=OuterRef("pk"))),
+    named = {
+        "group_members": site.group_members.order_by("order", "id"),
+        "narrators": site.narrators.order_by("-is_secretary", "order", "id"),
+        "tour_stops": site.tour_stops.order_by("order", "id"),
+        "state_changes": site.state_changes.select_related("by").order_by("-at", "-id"),
+        "subsidies": site.subsidies.order_by("-year", "-id"),
+        # The zones in their own order (ZoneSite's "zone" ordering: Zone's kind, then name).
+        "zone_memberships": site.zone_memberships.select_related("zone").order_by(
+            "zone__kind", "zone__name", "order", "id"
+        ),
+        **{
+            name: User.objects.filter(pk__in=table.objects.filter(site=site).values("user")).order_by("username")
+            for name, table in through.items()
+        },
+    }
+    if with_audit:
+        named["audit"] = (
+            AuditEntry.objects.filter(
+                content_type__app_label="sites", content_type__model="site", object_id=str(site.pk)
+            )
+            .select_related("actor", "content_type")
+            .order_by("-at", "-id")[:50]
         )
-    )
-    return [person for person in people if person.instructs], [person for person in people if person.liaises]
+    lists = read_together(named)
+    # The instructors and liaisons too: the panels' permission checks (is_instructor, is_liaison) read them there.
+    for accessor in named.keys() - {"audit"}:
+        attach(site, accessor, lists[accessor])
+    return SitePage(instructors=lists["instructors"], liaisons=lists["liaisons"], audit=lists.get("audit", []))
 
 
 def own_site_for(user) -> Site | None:

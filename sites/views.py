@@ -16,7 +16,6 @@ from accounts.selectors import organizations_visible_to, regions_visible_to
 from core.audit import describe
 from core.feedback import form_errors_as_messages
 from core.files import private_file_response
-from core.models import AuditEntry
 from core.pagination import DeferredPaginator
 from core.permissions import require_permission
 from core.pickers import picker_response
@@ -50,7 +49,7 @@ from .selectors import (
     own_site_for,
     site_detail_queryset,
     site_list_queryset,
-    site_supervisors,
+    site_page_lists,
     target_district,
     target_districts,
     target_progress,
@@ -159,28 +158,23 @@ def site_export(request):
 
 @require_permission(VIEW)
 def site_detail(request, pk):
-    site = _site(request, pk)
+    # The site alone, then every list of the page in one query (site_page_lists), not one prefetch each.
+    site = get_object_or_404(site_list_queryset(request.user), pk=pk)
     manager = is_site_manager(request.user)
-    audit = []
-    if manager:
-        entries = AuditEntry.objects.filter(
-            content_type__app_label="sites", content_type__model="site", object_id=str(site.pk)
-        ).select_related("actor", "content_type")[:50]
-        audit = describe(entries)
-    instructors, liaisons = site_supervisors(site)
+    page = site_page_lists(site, with_audit=manager)
     return render(
         request,
         "sites/site_detail.html",
         {
             "site": site,
-            "instructors": instructors,
-            "liaisons": liaisons,
+            "instructors": page.instructors,
+            "liaisons": page.liaisons,
             "can_manage": manager,
             "can_edit_profile": bool(editable_fields(request.user, site)),
             "can_edit_route": may_edit_route_and_narrators(request.user, site),
             "transition_form": TransitionForm(site=site) if manager and manual_targets(site.state) else None,
             "subsidy_form": SubsidyForm() if manager else None,
-            "audit": audit,
+            "audit": describe(page.audit),
             "breadcrumbs": _crumbs(site),
         },
     )

@@ -74,9 +74,12 @@ def current_evaluation_standard(domain: str | None = None) -> Standard | None:
     return standard_for_year(programme_year(), domain)
 
 
-def applicable_sections(standard: Standard, domain: str | None = None) -> list[Section]:
-    """The sections, each with its items prefetched, that apply to a site of `domain` (all, without one)."""
-    sections = standard.sections.prefetch_related(Prefetch("items", queryset=Item.objects.order_by("order", "id")))
+def applicable_sections(standard: Standard, domain: str | None = None, *, with_items: bool = True) -> list[Section]:
+    """The sections, each with its items prefetched (unless `with_items` is false: a radar needs only the sections'
+    titles and maxima), that apply to a site of `domain` (all, without one)."""
+    sections = standard.sections.all()
+    if with_items:
+        sections = sections.prefetch_related(Prefetch("items", queryset=Item.objects.order_by("order", "id")))
     if domain:
         sections = sections.filter(Q(domain="") | Q(domain=domain))
     return list(sections.order_by("order", "id"))

@@ -3,7 +3,7 @@ sites.selectors.sites_visible_to); these say what they may change, on a site alr
 
 from accounts.choices import DataScope
 from accounts.roles import Role
-from sites.permissions import in_creation_group
+from sites.permissions import among_site_people, in_creation_group
 
 
 def _active(user) -> bool:
@@ -29,14 +29,14 @@ def is_liaison(user, site) -> bool:
     """A district user (liaison) for the site: named as its liaison, or region-scoped over it."""
     if not _active(user) or not user.has_role(Role.DISTRICT):
         return False
-    if site.liaisons.filter(pk=user.pk).exists():
+    if among_site_people(user, site, "liaisons"):
         return True
     region = user.region if user.scope == DataScope.REGION else None
     return region is not None and site.region.path.startswith(region.path)
 
 
 def is_instructor(user, site) -> bool:
-    return _active(user) and user.has_role(Role.INSTRUCTOR) and site.instructors.filter(pk=user.pk).exists()
+    return _active(user) and user.has_role(Role.INSTRUCTOR) and among_site_people(user, site, "instructors")
 
 
 def may_answer(user, site) -> bool:

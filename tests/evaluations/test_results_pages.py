@@ -344,7 +344,7 @@ def test_results_and_explanation_cost_the_same_queries_for_5_and_100_sites(clien
 
 
 RESULTS_QUERIES = 13  # 3 of the session and user, 2 of the layout (menus, counters), 5 of the page, 3 of the status
-EXPLAIN_QUERIES = 16
+EXPLAIN_QUERIES = 15  # the stored row is read with its round's ResultsState (result_store.result_at)
 
 
 # --- the site page's panel -----------------------------------------------------------------------------------
