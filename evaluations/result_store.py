@@ -163,7 +163,8 @@ def _store(round_id: int, version: int) -> ResultsState:
         state.fingerprint = fingerprint
         state.computed_at = timezone.now()
         state.domain_sections = domain_sections(computed, averages)
-        state.save(update_fields=["stored_version", "fingerprint", "computed_at", "domain_sections"])
+        state.counts = tallies(computed)
+        state.save(update_fields=["stored_version", "fingerprint", "computed_at", "domain_sections", "counts"])
     return state
 
 
@@ -241,8 +242,21 @@ def _row_with_state(round_: Round, entry_id: int) -> RoundResult | None:
     )
 
 
-def counts(round_: Round) -> dict:
+def tallies(computed) -> dict:
     """The whole round's tallies shown above the results list: sites, passed, failed, disagreement flags, unranked."""
+    return {
+        "total": len(computed),
+        "passed": sum(1 for result in computed if result.passed),
+        "failed": sum(1 for result in computed if not result.passed),
+        "flagged": sum(1 for result in computed if result.disagreement_flag),
+        "unranked": sum(1 for result in computed if result.rank is None),
+    }
+
+
+def counts(round_: Round, state: ResultsState | None = None) -> dict:
+    """The round's tallies (`tallies`): kept with the current rows (`state`, from current_state), else counted."""
+    if state is not None and state.current and state.counts:
+        return dict(state.counts)
     # Named apart from the columns they count (an aggregate may not share a field's name).
     figures = RoundResult.objects.filter(round_id=round_.pk).aggregate(
         n_total=Count("pk"),

@@ -95,13 +95,17 @@ def results(request, pk):
     }
     if context["scored"]:
         policy = round_policy(round_)
-        result_store.current_state(round_)
+        state = result_store.current_state(round_)
         filterset = ResultFilter(request.GET, queryset=result_store.rows(round_), request=request)
         sort = request.GET.get("sort", "")
+        filtered = any(value for key, value in request.GET.items() if key not in ("page", "sort"))
+        counts = result_store.counts(round_, state)
         # Ids first, then the page's rows with their site and region (a deep page joins 50 rows, not 20,000).
         listed = sort_results(filterset.qs, sort).select_related("site__region")
-        page = DeferredPaginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
-        counts = result_store.counts(round_)
+        paginator = DeferredPaginator(listed, PAGE_SIZE)
+        if not filtered:
+            paginator.count = counts["total"]  # every row: the tallies already counted them
+        page = paginator.get_page(request.GET.get("page"))
         context.update(
             policy=policy,
             filter=filterset,
@@ -121,7 +125,7 @@ def results(request, pk):
             shown=page.paginator.count,
             counts=counts,
             columns=sort_columns(sort),
-            filtered=any(value for key, value in request.GET.items() if key not in ("page", "sort")),
+            filtered=filtered,
         )
     return render(request, "evaluations/results.html", context)
 

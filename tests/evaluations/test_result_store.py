@@ -28,7 +28,10 @@ def assert_current(round_):
     assert [(r.veto_failed, r.required_failed, r.reasons) for r in stored] == [
         (r.veto_failed, r.required_failed, r.reasons) for r in fresh
     ]
-    assert ResultsState.objects.get(round=round_).fingerprint == inputs_fingerprint(round_)
+    state = ResultsState.objects.get(round=round_)
+    assert state.fingerprint == inputs_fingerprint(round_)
+    # the tallies kept with the rows are what counting the rows gives
+    assert result_store.counts(round_, state) == result_store.counts(round_) and state.counts
     return stored
 
 

@@ -343,7 +343,8 @@ def test_results_and_explanation_cost_the_same_queries_for_5_and_100_sites(clien
     assert counts["computed"][0] == counts["computed"][1] > RESULTS_QUERIES, counts
 
 
-RESULTS_QUERIES = 13  # 3 of the session and user, 2 of the layout (menus, counters), 5 of the page, 3 of the status
+RESULTS_QUERIES = 11  # 3 of the session and user, 2 of the layout (menus, counters), 3 of the page (the tallies and the
+# unfiltered count are kept with the rows), 3 of the status
 EXPLAIN_QUERIES = 15  # the stored row is read with its round's ResultsState (result_store.result_at)
 
 

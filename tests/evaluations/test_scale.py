@@ -13,7 +13,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -319,3 +319,24 @@ def _explain(sql: str) -> str:
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN " + sql)
         return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_the_sheets_not_done_are_counted_from_their_partial_index():
+    """Every results page counts the round's reopened sheets (publication.reopened_sheets): the few on-site
+    sheets not done are read from the partial index sheet_onsite_not_done, never by scanning every sheet."""
+    import results_bench
+
+    from evaluations.publication import reopened_sheets
+
+    round_ = results_bench.build(sites=60, scorers=3)
+    _analyze()
+    queryset = reopened_sheets(round_)
+    sql, params = queryset.query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a few rows: ask whether the index can answer at all
+        plan = _plan(sql, params)
+    on_sheets = [node for node in _nodes(plan) if node.get("Relation Name") == "evaluations_scoresheet"]
+    assert on_sheets and all(node.get("Index Name") == "sheet_onsite_not_done" for node in on_sheets), on_sheets
+    assert queryset.count() == 0  # scoring is over: every sheet submitted
