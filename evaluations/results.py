@@ -75,17 +75,17 @@ def result_inputs(round_: Round, entries=None) -> list[rules.ResultInput]:
     """The facts of every site of the round (or of `entries`, a queryset of its RoundSites), in a few aggregate
     queries that never sum the item scores: each sheet keeps its total and 十有 subtotal, and only the veto and
     required items some sheet marked absent are counted."""
-    entries = entries if entries is not None else RoundSite.objects.filter(round=round_)
-    sheets = submitted_sheets(round_).filter(entry__in=entries.values("pk"))
+    if entries is None:
+        entries, sheets = RoundSite.objects.filter(round=round_), submitted_sheets(round_)
+    else:
+        sheets = submitted_sheets(round_).filter(entry__in=entries.values("pk"))
     by_entry = defaultdict(list)
     # Ordered by ids: the sheets' default order joins the sites, regions and scorers and sorts 50,000 rows by name.
     # The scorer's name is not read: no result shows it (the calibration reads its own).
     for sheet_id, entry_id, scorer_id, total, ten_haves in sheets.order_by("entry_id", "id").values_list(
         "id", "entry_id", "scorer_id", "total", "ten_haves"
     ):
-        by_entry[entry_id].append(
-            rules.SheetScore(id=sheet_id, scorer="", total=total, ten_haves=ten_haves, scorer_id=scorer_id)
-        )
+        by_entry[entry_id].append(rules.SheetScore(sheet_id, "", total, ten_haves, scorer_id))
     votes = defaultdict(list)
     for vote_entry, vote in _votes(round_, sheets):
         votes[vote_entry].append(vote)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
 from functools import cache
+from typing import NamedTuple
 
 from sites.choices import SiteState
 from standards.choices import ScoringKind
@@ -288,9 +289,9 @@ def round_half_up(value) -> Decimal:
     return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-@dataclass(frozen=True)
-class SheetScore:
-    """One submitted on-site sheet as the results see it."""
+class SheetScore(NamedTuple):
+    """One submitted on-site sheet as the results see it. A named tuple: a country's round makes 500,000 of them,
+    and a frozen dataclass took a third of the time it took to read them."""
 
     id: int
     scorer: str

@@ -718,7 +718,7 @@ def test_calibration_finds_a_uniform_offset(site_totals, offset):
         for index, total in enumerate(totals):
             sheet_id += 1
             plain.append(rules.SheetScore(id=sheet_id, scorer=f"评分人{index}", total=total, scorer_id=index))
-            moved.append(replace(plain[-1], total=total - offset) if index == 0 else plain[-1])
+            moved.append(plain[-1]._replace(total=total - offset) if index == 0 else plain[-1])
         sites.append(plain)
         shifted.append(moved)
     before = {row.scorer_id: row for row in rules.scorer_calibration(sites)}
