@@ -170,6 +170,18 @@ class AssignmentSite(models.Model):
         on_delete=models.SET_NULL,
     )
     return_reason = models.TextField(_("退回原因"), blank=True)
+    # The site's district (the depth-1 region above its region), copied here by supervision.districts so that
+    # the board's districts tab groups the standings without joining each to its site and region.
+    district = models.ForeignKey(
+        "accounts.Region",
+        verbose_name=_("所属区县"),
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        on_delete=models.SET_NULL,
+        db_index=False,
+    )
 
     class Meta:
         verbose_name = _("任务对象")
@@ -184,6 +196,12 @@ class AssignmentSite(models.Model):
             # The year's figures on the staff home page (figures.supervision_figures: per task, the standings,
             # the answered ones and the ones answered on time) as an index-only scan of each task's range.
             models.Index(fields=["assignment", "late", "first_submitted_at"], name="supervision_target_answered"),
+            # The districts tab (board.region_tallies): the past-due tasks' standings counted per district, their
+            # answers on time and the owing ones, as an index-only scan of each task's range.
+            models.Index(
+                fields=["assignment", "district", "status", "late", "first_submitted_at"],
+                name="supervision_target_district",
+            ),
         ]
 
     def __str__(self):
@@ -348,12 +366,28 @@ class Rectification(TimeStampedModel):
         on_delete=models.SET_NULL,
     )
     reopen_reason = models.TextField(_("重新整改原因"), blank=True)
+    # The site's district, copied as on AssignmentSite (supervision.districts) for the districts tab.
+    district = models.ForeignKey(
+        "accounts.Region",
+        verbose_name=_("所属区县"),
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        on_delete=models.SET_NULL,
+        db_index=False,
+    )
 
     class Meta:
         verbose_name = _("整改事项")
         verbose_name_plural = _("整改事项")
         ordering = ["site", "status", "due_on", "id"]
-        indexes = [models.Index(fields=["origin_type", "origin_id"]), models.Index(fields=["status", "due_on"])]
+        indexes = [
+            models.Index(fields=["origin_type", "origin_id"]),
+            models.Index(fields=["status", "due_on"]),
+            # The districts tab: the open items counted per district (and the overdue ones) off the index.
+            models.Index(fields=["status", "district", "due_on"], name="supervision_item_district"),
+        ]
 
     def __str__(self):
         return f"{self.site}：{self.title}"

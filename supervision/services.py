@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from core.services import audit_record, notify
 
 from .choices import RectificationStatus
+from .districts import district_id_of
 from .models import GuidanceVisit, Rectification
 
 
@@ -27,6 +28,7 @@ def rectifications_create(*, site, by, items: list[dict], origin=None, due_on: d
     for each in items:
         rectification = Rectification(
             site=site,
+            district_id=district_id_of(site.region),
             title=each["title"][:200],
             detail=each.get("detail", ""),
             item=each.get("item"),

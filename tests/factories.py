@@ -175,6 +175,8 @@ class AssignmentSiteFactory(factory.django.DjangoModelFactory):
     assignment = factory.SubFactory(AssignmentFactory)
     site = factory.SubFactory(SiteFactory)
     status = "pending"
+    # The site's district, as the services copy it (supervision.districts).
+    district_id = factory.LazyAttribute(lambda target: _district_id(target.site))
 
 
 class RectificationFactory(factory.django.DjangoModelFactory):
@@ -185,3 +187,10 @@ class RectificationFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"整改事项{n}")
     due_on = factory.LazyFunction(lambda: _in_local_days(10))
     status = "open"
+    district_id = factory.LazyAttribute(lambda item: _district_id(item.site))
+
+
+def _district_id(site):
+    from supervision.districts import district_id_of
+
+    return district_id_of(site.region)
