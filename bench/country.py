@@ -776,6 +776,9 @@ def _supervision(params: Params, site_ids: list[int], handles: dict) -> None:
         (site_id, "整改事项：台账不全", today + timedelta(days=-3 if index % 2 else 7), "open", district[site_id])
         for index, site_id in enumerate(site_ids[::10])
     )
+    from supervision.owing import owing_refresh
+
+    owing_refresh()  # each site's owing signature, as the services keep it
 
 
 def _site_districts() -> dict:

@@ -194,6 +194,9 @@ def _build(*, sites: int, tasks: int, villages: int, timed) -> dict:
         from supervision.districts import districts_refill
 
         districts_refill()  # what the services write on each row
+        from supervision.owing import owing_refresh
+
+        owing_refresh()  # each site's owing signature, as the services keep it
     with timed("visits, experiences, notices and tours"):
         _community(site_ids, people, district)
     return people

@@ -25,6 +25,7 @@ from .attachments import attach, check_uploads
 from .choices import OWING, AnswerDecision, AnswerStatus, AssignmentStatus, TargetKind
 from .districts import district_of_site
 from .models import Answer, Assignment, AssignmentSite
+from .owing import owing_refresh
 from .permissions import may_answer, may_manage_supervision, may_review_answer
 from .selectors import site_people, staff_people
 
@@ -317,6 +318,7 @@ def assignment_publish(*, assignment: Assignment, by, now=None) -> Assignment:
     assignment.published_by = by
     assignment.full_clean()
     assignment.save()
+    owing_refresh(site_ids=[site.pk for site in sites])  # they owe this task now
     audit_record(
         actor=by,
         action="assignment_publish",
@@ -450,6 +452,7 @@ def answer_submit(*, target: AssignmentSite, by, text: str = "", files=(), mater
     target.late = target.late or late
     target.full_clean()
     target.save()
+    owing_refresh(site_ids=[target.site_id])
     audit_record(
         actor=by,
         action="answer_submit",
@@ -491,6 +494,7 @@ def answer_accept(*, target: AssignmentSite, by, now=None) -> AssignmentSite:
     target.reviewed_at, target.reviewed_by, target.return_reason = now, by, ""
     target.full_clean()
     target.save()
+    owing_refresh(site_ids=[target.site_id])
     audit_record(
         actor=by, action="answer_accept", target=target, changes={"status": [AnswerStatus.SUBMITTED, target.status]}
     )
@@ -524,6 +528,7 @@ def answer_return(*, target: AssignmentSite, by, reason: str, now=None) -> Assig
     target.reviewed_at, target.reviewed_by, target.return_reason = now, by, reason
     target.full_clean()
     target.save()
+    owing_refresh(site_ids=[target.site_id])
     audit_record(
         actor=by,
         action="answer_return",

@@ -601,6 +601,74 @@ class SitePage:
             return [tuple(int(value) for value in row) for row in cursor.fetchall()]
 
 
+def tallied(user, filterset) -> bool:
+    """Whether the sites tab may read its order off the stored signatures (TalliedSitePage): a city-wide board, no
+    filter chosen. A district's, an instructor's or a filtered board counts its part of the rows (SitePage)."""
+    return not filterset.active and not sites_visible_to(user).query.where
+
+
+class TalliedSitePage:
+    """SitePage for the whole city unfiltered, without grouping every owing row: the sites are counted per stored
+    signature (SiteOwing: the tasks a site owes, its open items' due days — one GROUP BY over one row per owing
+    site, giving at most a few hundred signatures), each signature's red, yellow and total worked out here for
+    the moment as SitePage's SQL does (a task red past its due time, yellow until local midnight three days
+    ahead; an item by its due day); the signatures with the same figures form one run of sites in id order, and
+    a page is read off the primary key within the runs it falls in (one query). Same rows, same order as
+    SitePage."""
+
+    def __init__(self, moment: Moment):
+        from .models import SiteOwing
+        from .owing import NO_DUE_DAY, parse
+
+        due = dict(Assignment.objects.exclude(status=AssignmentStatus.DRAFT).values_list("pk", "due_at"))
+        today, last_yellow = moment.today.isoformat(), moment.yellow_until_day.isoformat()
+        runs: dict[tuple, list] = {}  # (red, yellow, total) → [signatures, sites]
+        counted = SiteOwing.objects.order_by().values_list("signature").annotate(n=Count("*"))
+        for signature, n in _fetch(counted):
+            task_ids, items = parse(signature)
+            tasks = [due[pk] for pk in task_ids if pk in due]  # a draft's standings are not on the board
+            days = [day for day in items if day != NO_DUE_DAY]  # ISO days compare as the dates do
+            red = sum(at < moment.now for at in tasks) + sum(day < today for day in days)
+            yellow = sum(moment.now <= at < moment.yellow_until for at in tasks)
+            yellow += sum(today <= day <= last_yellow for day in days)
+            total = len(tasks) + len(items)
+            if not total:
+                continue
+            run = runs.setdefault((red, yellow, total), [[], 0])
+            run[0].append(signature)
+            run[1] += n
+        # SiteTally.order: most red first, then most yellow, then most obligations (site ids within a run).
+        self._runs = [(key, *runs[key]) for key in sorted(runs, key=lambda key: (-key[0], -key[1], -key[2]))]
+        self._count = sum(sites for _key, _signatures, sites in self._runs)
+
+    def count(self) -> int:
+        return self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, window: slice) -> list[SiteTally]:
+        from .models import SiteOwing
+
+        start, stop = window.start or 0, min(window.stop, self._count)
+        if start >= stop:
+            return []
+        first, chosen, seen = None, [], 0  # the runs the page falls in, and where in the first one it starts
+        for key, signatures, sites in self._runs:
+            if seen + sites > start and seen < stop:
+                first = start - seen if first is None else first
+                chosen.append((key, signatures))
+            seen += sites
+        key_of = {signature: key for key, signatures in chosen for signature in signatures}
+        rows = SiteOwing.objects.filter(signature__in=list(key_of)).values_list("site_id", "signature")
+        if len(chosen) > 1:
+            order = Case(*(When(signature__in=sigs, then=Value(n)) for n, (_key, sigs) in enumerate(chosen)))
+            rows = rows.order_by(order, "site_id")
+        else:
+            rows = rows.order_by("site_id")
+        return [SiteTally(site_id, *key_of[signature]) for site_id, signature in rows[first : first + stop - start]]
+
+
 def region_tallies(targets: QuerySet[AssignmentSite], rectifications: QuerySet[Rectification], moment: Moment):
     """The per-region half of `tally` (the district table's figures) without the per-site half: one GROUP BY per
     table on the district each row carries (AssignmentSite.district, Rectification.district, kept by

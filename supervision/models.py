@@ -211,6 +211,31 @@ class AssignmentSite(models.Model):
         return reverse("supervision:target_detail", args=[self.pk])
 
 
+class SiteOwing(models.Model):
+    """督办积欠: what one site owes on the board, as a signature: the ids of the published (or closed) tasks it
+    owes an answer to (pending or returned), and the due days of its rectification items still open. Kept by
+    supervision.owing in the transaction of every change to those (never by hand); sites that owe nothing have
+    no row.
+
+    The board's sites tab orders the sites by how many red, yellow and in all they owe; red and yellow depend
+    on the time (a task's due time passing), so they are not stored: the sites are counted per signature (a few
+    hundred signatures at most, whatever the number of sites), each signature's figures computed for the moment
+    in Python (board.TalliedSitePage), and a page read off the primary key within the signatures it falls in."""
+
+    site = models.OneToOneField(
+        "sites.Site", verbose_name=_("示范点"), primary_key=True, related_name="+", on_delete=models.CASCADE
+    )
+    # "3,7|2026-11-21,none": task ids ascending, then the open items' due days ascending ("none": no due day).
+    signature = models.TextField(_("积欠摘要"))
+
+    class Meta:
+        verbose_name = _("督办积欠")
+        verbose_name_plural = _("督办积欠")
+
+    def __str__(self):
+        return f"{self.site_id}：{self.signature}"
+
+
 class Answer(models.Model):
     """任务报送: one answer a site sent for a task (text, files, links to existing materials); a returned answer
     stays on record and the site sends a new one."""

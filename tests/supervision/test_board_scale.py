@@ -16,6 +16,7 @@ from accounts.choices import RegionKind
 from supervision import board
 from supervision.districts import districts_refill
 from supervision.models import AssignmentSite
+from supervision.owing import owing_refresh
 from tests.factories import (
     AssignmentFactory,
     AssignmentSiteFactory,
@@ -218,6 +219,7 @@ def _bulk(city, sites: int, tasks: int = 4):
             batch_size=5000,
         )
     districts_refill()  # what the services write on each row
+    owing_refresh()  # and the sites' owing signatures
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
 
