@@ -318,7 +318,7 @@ def assignment_publish(*, assignment: Assignment, by, now=None) -> Assignment:
     assignment.published_by = by
     assignment.full_clean()
     assignment.save()
-    owing_refresh(site_ids=[site.pk for site in sites])  # they owe this task now
+    owing_refresh(site_ids=assignment.targets.values("site_id"))  # its sites owe it now
     audit_record(
         actor=by,
         action="assignment_publish",

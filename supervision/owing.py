@@ -5,6 +5,9 @@ tests/supervision/test_board_owing.py checks the stored signatures against a rec
 
 from collections import defaultdict
 
+from django.db import transaction
+from django.db.models import QuerySet
+
 from .choices import OWING, AssignmentStatus, RectificationStatus
 
 # Rectification items still to be put right: board.OPEN_RECTIFICATION (board sits above this module).
@@ -23,7 +26,6 @@ def signatures(site_ids=None, *, models=None) -> dict[int, str]:
     standings = standings.objects.filter(status__in=OWING).exclude(assignment__status=AssignmentStatus.DRAFT)
     items = items.objects.filter(status__in=OPEN_ITEMS)
     if site_ids is not None:
-        site_ids = list(site_ids)
         standings, items = standings.filter(site_id__in=site_ids), items.filter(site_id__in=site_ids)
     tasks: dict[int, list[int]] = defaultdict(list)
     for site_id, assignment_id in standings.order_by().values_list("site_id", "assignment_id").iterator(10_000):
@@ -47,12 +49,24 @@ def parse(signature: str) -> tuple[list[int], list[str]]:
 
 
 def owing_refresh(*, site_ids=None) -> None:
-    """Recompute the signatures of `site_ids` (None: every site): rows of sites that owe nothing go."""
+    """Recompute the signatures of `site_ids` (ids, or a queryset of them as a subquery — a task's hundred
+    thousand sites are not sent as a list; None: every site): rows of sites that owe nothing go.
+
+    The sites are locked first, in id order: two changes to one site's obligations (two answers sent at once)
+    then refresh one after the other, the second reading what the first committed — without the lock each
+    would read the other's state from before, and the second insert would collide with the first."""
+    from sites.models import Site
+
     from .models import SiteOwing
 
-    found = signatures(site_ids)
-    rows = SiteOwing.objects.all() if site_ids is None else SiteOwing.objects.filter(site_id__in=list(site_ids))
-    rows.delete()
-    SiteOwing.objects.bulk_create(
-        [SiteOwing(site_id=site_id, signature=signature) for site_id, signature in found.items()], batch_size=5000
-    )
+    if site_ids is not None and not isinstance(site_ids, QuerySet):
+        site_ids = list(site_ids)
+    with transaction.atomic():  # the callers' own transaction, or one of its own (a bulk load)
+        locked = Site.objects.select_for_update().order_by("pk")
+        list((locked if site_ids is None else locked.filter(pk__in=site_ids)).values_list("pk", flat=True))
+        found = signatures(site_ids)
+        rows = SiteOwing.objects.all() if site_ids is None else SiteOwing.objects.filter(site_id__in=site_ids)
+        rows.delete()
+        SiteOwing.objects.bulk_create(
+            [SiteOwing(site_id=pk, signature=signature) for pk, signature in found.items()], batch_size=5000
+        )
