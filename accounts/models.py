@@ -96,6 +96,10 @@ class Region(TimeStampedModel):
                     path=Concat(models.Value(new_path), Substr("path", len(old_path) + 1)),
                     depth=models.F("depth") + (self.depth - old_depth),
                 )
+                # The sites under the moved node may now be in another district.
+                from .signals import sites_moved
+
+                sites_moved.send(sender=Region, site_lookups={"region__path__startswith": new_path})
         self._relabel_descendants()
 
     def _relabel_descendants(self) -> None:

@@ -20,6 +20,7 @@ from .passwords import one_time_password
 from .permissions import assignable_roles, grantable_scopes, may_manage, may_manage_users
 from .roles import ADMIN_SITE_ROLES, ROLE_PERMISSIONS, Role, role_permission_filter
 from .selectors import organizations_manageable_by, organizations_visible_to, regions_grantable_by
+from .signals import sites_moved
 
 # What a manager edits on an account; the audit trail records each of them that changes, and the roles.
 USER_FIELDS = ["username", "full_name", "phone", "email", "unit", "organization", "scope", "region"]
@@ -315,6 +316,9 @@ def sites_follow(organization: PartyOrganization) -> int:
     filter without a join: when the organization moves or changes domain, its sites move with it (otherwise a
     moved site would stay in its old district's scope). Written through the reverse relation `sites`, which
     the sites app declares, so accounts imports nothing above it. Returns how many sites moved."""
-    return organization.sites.exclude(region_id=organization.region_id, domain=organization.domain).update(
+    moved = organization.sites.exclude(region_id=organization.region_id, domain=organization.domain).update(
         region_id=organization.region_id, domain=organization.domain
     )
+    if moved:
+        sites_moved.send(sender=PartyOrganization, site_lookups={"organization": organization})
+    return moved

@@ -761,6 +761,8 @@ def _supervision(params: Params, site_ids: list[int], handles: dict) -> None:
     ]
     assignments.append(Assignment.objects.create(title="基准草稿任务", due_at=now - timedelta(days=9), status="draft"))
 
+    district = _site_districts()  # each row carries its site's district, as the services write it
+
     def rows():
         for index, assignment in enumerate(assignments):
             for number, site_id in enumerate(site_ids):
@@ -768,16 +770,36 @@ def _supervision(params: Params, site_ids: list[int], handles: dict) -> None:
                 answered = status in ("submitted", "accepted")
                 late = answered and number % 5 == 0
                 at = assignment.due_at + (timedelta(hours=3) if late else -timedelta(days=1))
-                yield (assignment.pk, site_id, status, at if answered else None, at if answered else None, late)
+                yield (
+                    assignment.pk,
+                    site_id,
+                    status,
+                    at if answered else None,
+                    at if answered else None,
+                    late,
+                    district[site_id],
+                )
 
-    Rows(AssignmentSite, ["assignment_id", "site_id", "status", "first_submitted_at", "submitted_at", "late"]).write(
-        rows()
-    )
+    columns = ["assignment_id", "site_id", "status", "first_submitted_at", "submitted_at", "late", "district_id"]
+    Rows(AssignmentSite, columns).write(rows())
     today = timezone.localdate()
-    Rows(Rectification, ["site_id", "title", "due_on", "status"]).write(
-        (site_id, "整改事项：台账不全", today + timedelta(days=-3 if index % 2 else 7), "open")
+    Rows(Rectification, ["site_id", "title", "due_on", "status", "district_id"]).write(
+        (site_id, "整改事项：台账不全", today + timedelta(days=-3 if index % 2 else 7), "open", district[site_id])
         for index, site_id in enumerate(site_ids[::10])
     )
+    from supervision.owing import owing_refresh
+
+    owing_refresh()  # each site's owing signature, as the services keep it
+
+
+def _site_districts() -> dict:
+    """Every site's district id (supervision.districts), from its region's path: one query."""
+    from sites.models import Site
+
+    return {
+        pk: (int(path.strip("/").split("/")[1]) if path.count("/") > 2 else None)
+        for pk, path in Site.objects.values_list("pk", "region__path").iterator(chunk_size=10_000)
+    }
 
 
 # --- what was built --------------------------------------------------------------------------------------------

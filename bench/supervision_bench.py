@@ -190,6 +190,13 @@ def _build(*, sites: int, tasks: int, villages: int, timed) -> dict:
             ],
             batch_size=BATCH,
         )
+    with timed("the rows' districts"):
+        from supervision.districts import districts_refill
+
+        districts_refill()  # what the services write on each row
+        from supervision.owing import owing_refresh
+
+        owing_refresh()  # each site's owing signature, as the services keep it
     with timed("visits, experiences, notices and tours"):
         _community(site_ids, people, district)
     return people

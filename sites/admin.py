@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import organizations_visible_to
+from accounts.signals import sites_moved
 from core.admin import ReadOnlyAdminMixin, ScopedAdminMixin
 
 from .models import Batch, CreationGroupMember, Narrator, Site, StateChange, Subsidy, Target, TourStop, Zone, ZoneSite
@@ -57,9 +58,13 @@ class SiteAdmin(ScopedAdminMixin, admin.ModelAdmin):
     scoped_choices = {"organization": organizations_visible_to}
 
     def save_model(self, request, obj, form, change):
+        moved = False
         if "organization" in form.changed_data:  # region and domain follow the organization, as in site_update
+            moved = change and obj.region_id != obj.organization.region_id
             obj.domain, obj.region_id = obj.organization.domain, obj.organization.region_id
         super().save_model(request, obj, form, change)
+        if moved:
+            sites_moved.send(sender=type(obj), site_lookups={"pk": obj.pk})
 
 
 @admin.register(StateChange)

@@ -10,6 +10,7 @@ from accounts.choices import DataScope
 from accounts.roles import Role
 from accounts.selectors import organizations_visible_to
 from accounts.services import user_create
+from accounts.signals import sites_moved
 from core.audit import field_changes
 from core.services import audit_record
 
@@ -91,10 +92,14 @@ def site_update(*, site: Site, by, allowed: list[str], **fields) -> Site:
         setattr(site, name, value)
     if not changes:
         return site  # an unchanged form changes nothing and records nothing
+    moved = False
     if "organization" in changes:  # region and domain follow the organization
+        moved = site.region_id != site.organization.region_id
         site.domain, site.region_id = site.organization.domain, site.organization.region_id
     site.full_clean()
     site.save()
+    if moved:
+        sites_moved.send(sender=Site, site_lookups={"pk": site.pk})
     audit_record(actor=by, action="site_update", target=site, changes=changes)
     return site
 

@@ -20,6 +20,7 @@ from .models import (
     PairingActivity,
     Rectification,
     Reminder,
+    SiteOwing,
     StudyTour,
     StudyTourStop,
     TourFeedback,
@@ -64,6 +65,17 @@ class AssignmentSiteAdmin(_Lookonly):
     list_filter = ["status", "late"]
     search_fields = ["assignment__title", "site__name"]
     list_select_related = ["assignment", "site"]
+
+
+@admin.register(SiteOwing)
+class SiteOwingAdmin(_Lookonly):
+    """Kept by the services (supervision.owing): shown to check it, never edited."""
+
+    scope = ("site", sites_visible_to)
+    list_display = ["site", "signature"]
+    list_filter = ["site__domain"]
+    search_fields = ["site__name", "signature"]
+    list_select_related = ["site"]
 
 
 @admin.register(Answer)

@@ -106,3 +106,14 @@ class SupervisionConfig(AppConfig):
         "visit": (_("指导记录"), None),
         "stops": (_("观摩点位"), None),
     }
+
+    def ready(self):
+        from accounts.signals import sites_moved
+
+        sites_moved.connect(_refill_districts, dispatch_uid="supervision_refill_districts")
+
+
+def _refill_districts(sender, site_lookups, **kwargs):
+    from .districts import districts_refill
+
+    districts_refill(**site_lookups)

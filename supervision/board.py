@@ -16,7 +16,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.expressions import Window
-from django.db.models.functions import Coalesce, RowNumber, StrIndex, Substr
+from django.db.models.functions import Coalesce, RowNumber
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -429,8 +429,8 @@ class Tallies:
     answers, open and overdue rectification items)."""
 
     sites: list[SiteTally]
-    regions: dict  # region id (or region path, when by_path) → figures
-    by_path: bool = False
+    regions: dict  # region id (or the district's id, when by_district) → figures
+    by_district: bool = False
 
 
 def tally(targets: QuerySet[AssignmentSite], rectifications: QuerySet[Rectification], moment: Moment) -> Tallies:
@@ -601,21 +601,79 @@ class SitePage:
             return [tuple(int(value) for value in row) for row in cursor.fetchall()]
 
 
-def district_of(path_field: str):
-    """The path of the district-level node above a region, from the region's path in SQL: its first two ids
-    ("/1/4/" of "/1/4/17/"; the city's own "/1/" stays as it is and matches no district) — what district_rows
-    does in Python, done before grouping so that a country's hundred thousand villages come back as a few
-    thousand districts."""
-    path = F(path_field)
-    second = StrIndex(Substr(path, 2), Value("/")) + 1  # the position of the path's second "/"
-    third = second + StrIndex(Substr(path, second + 1), Value("/"))
-    return Substr(path, 1, third)
+def tallied(user, filterset) -> bool:
+    """Whether the sites tab may read its order off the stored signatures (TalliedSitePage): a city-wide board, no
+    filter chosen. A district's, an instructor's or a filtered board counts its part of the rows (SitePage)."""
+    return not filterset.active and not sites_visible_to(user).query.where
+
+
+class TalliedSitePage:
+    """SitePage for the whole city unfiltered, without grouping every owing row: the sites are counted per stored
+    signature (SiteOwing: the tasks a site owes, its open items' due days — one GROUP BY over one row per owing
+    site, giving at most a few hundred signatures), each signature's red, yellow and total worked out here for
+    the moment as SitePage's SQL does (a task red past its due time, yellow until local midnight three days
+    ahead; an item by its due day); the signatures with the same figures form one run of sites in id order, and
+    a page is read off the primary key within the runs it falls in (one query). Same rows, same order as
+    SitePage."""
+
+    def __init__(self, moment: Moment):
+        from .models import SiteOwing
+        from .owing import NO_DUE_DAY, parse
+
+        due = dict(Assignment.objects.exclude(status=AssignmentStatus.DRAFT).values_list("pk", "due_at"))
+        today, last_yellow = moment.today.isoformat(), moment.yellow_until_day.isoformat()
+        runs: dict[tuple, list] = {}  # (red, yellow, total) → [signatures, sites]
+        counted = SiteOwing.objects.order_by().values_list("signature").annotate(n=Count("*"))
+        for signature, n in _fetch(counted):
+            task_ids, items = parse(signature)
+            tasks = [due[pk] for pk in task_ids if pk in due]  # a draft's standings are not on the board
+            days = [day for day in items if day != NO_DUE_DAY]  # ISO days compare as the dates do
+            red = sum(at < moment.now for at in tasks) + sum(day < today for day in days)
+            yellow = sum(moment.now <= at < moment.yellow_until for at in tasks)
+            yellow += sum(today <= day <= last_yellow for day in days)
+            total = len(tasks) + len(items)
+            if not total:
+                continue
+            run = runs.setdefault((red, yellow, total), [[], 0])
+            run[0].append(signature)
+            run[1] += n
+        # SiteTally.order: most red first, then most yellow, then most obligations (site ids within a run).
+        self._runs = [(key, *runs[key]) for key in sorted(runs, key=lambda key: (-key[0], -key[1], -key[2]))]
+        self._count = sum(sites for _key, _signatures, sites in self._runs)
+
+    def count(self) -> int:
+        return self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, window: slice) -> list[SiteTally]:
+        from .models import SiteOwing
+
+        start, stop = window.start or 0, min(window.stop, self._count)
+        if start >= stop:
+            return []
+        first, chosen, seen = None, [], 0  # the runs the page falls in, and where in the first one it starts
+        for key, signatures, sites in self._runs:
+            if seen + sites > start and seen < stop:
+                first = start - seen if first is None else first
+                chosen.append((key, signatures))
+            seen += sites
+        key_of = {signature: key for key, signatures in chosen for signature in signatures}
+        rows = SiteOwing.objects.filter(signature__in=list(key_of)).values_list("site_id", "signature")
+        if len(chosen) > 1:
+            order = Case(*(When(signature__in=sigs, then=Value(n)) for n, (_key, sigs) in enumerate(chosen)))
+            rows = rows.order_by(order, "site_id")
+        else:
+            rows = rows.order_by("site_id")
+        return [SiteTally(site_id, *key_of[signature]) for site_id, signature in rows[first : first + stop - start]]
 
 
 def region_tallies(targets: QuerySet[AssignmentSite], rectifications: QuerySet[Rectification], moment: Moment):
     """The per-region half of `tally` (the district table's figures) without the per-site half: one GROUP BY per
-    table on the district part of the site's region path (so district_rows needs no region query and adds up a
-    few thousand rows at most, however many regions)."""
+    table on the district each row carries (AssignmentSite.district, Rectification.district, kept by
+    supervision.districts), so that the standings are counted off their (task, district, …) index without a join
+    to their sites and regions, and district_rows adds up a few thousand rows at most, however many regions."""
     # A task's due time is one value: the tasks past it, as a list of ids, spare every row a join to its task.
     # Every figure counts only the standings of those tasks, so only theirs are read (not the open tasks' too).
     past = Assignment.objects.exclude(status=AssignmentStatus.DRAFT).filter(due_at__lt=moment.now)
@@ -623,33 +681,32 @@ def region_tallies(targets: QuerySet[AssignmentSite], rectifications: QuerySet[R
     target_rows = (
         targets.filter(assignment_id__in=past_ids)
         .order_by()
-        .annotate(district=district_of("site__region__path"))
-        .values("district")
+        .values("district_id")
         .annotate(
-            due=Count("pk"),
-            on_time=Count("pk", filter=Q(first_submitted_at__isnull=False, late=False)),
-            red=Count("pk", filter=Q(status__in=OWING)),
+            # Of the status (never null), not of the id: every column read is in the index, an index-only scan.
+            due=Count("status"),
+            on_time=Count("status", filter=Q(first_submitted_at__isnull=False, late=False)),
+            red=Count("status", filter=Q(status__in=OWING)),
         )
-        .values_list("district", "due", "on_time", "red")
+        .values_list("district_id", "due", "on_time", "red")
     )
     item_rows = (
         rectifications.order_by()
-        .annotate(district=district_of("site__region__path"))
-        .values("district")
-        .annotate(total=Count("pk"), red=Count("pk", filter=rectification_light_q(Light.RED, moment)))
-        .values_list("district", "total", "red")
+        .values("district_id")
+        .annotate(total=Count("status"), red=Count("status", filter=rectification_light_q(Light.RED, moment)))
+        .values_list("district_id", "total", "red")
     )
-    regions: dict[str, list[int]] = {}
-    for path, due, on_time, red in _fetch(target_rows):
-        figures = regions.setdefault(path, [0, 0, 0, 0, 0])
+    districts: dict[int, list[int]] = {}
+    for district_id, due, on_time, red in _fetch(target_rows):
+        figures = districts.setdefault(district_id, [0, 0, 0, 0, 0])
         figures[0] += due
         figures[1] += on_time
         figures[2] += red
-    for path, total, red in _fetch(item_rows):
-        figures = regions.setdefault(path, [0, 0, 0, 0, 0])
+    for district_id, total, red in _fetch(item_rows):
+        figures = districts.setdefault(district_id, [0, 0, 0, 0, 0])
         figures[3] += total
         figures[4] += red
-    return Tallies(sites=[], regions=regions, by_path=True)
+    return Tallies(sites=[], regions=districts, by_district=True)
 
 
 @dataclass
@@ -720,18 +777,21 @@ def district_rows(
     if not districts:
         return []
     tallies = tallies or tally(targets, rectifications, moment)
-    if tallies.by_path:
-        paths = {path: path for path in tallies.regions}
+    totals = {district.pk: [0, 0, 0, 0, 0] for district in districts}
+    if tallies.by_district:
+        for district_id, figures in tallies.regions.items():
+            if district_id in totals:
+                totals[district_id] = [a + b for a, b in zip(totals[district_id], figures, strict=True)]
     else:
         paths = dict(Region.objects.filter(pk__in=list(tallies.regions)).values_list("pk", "path"))
-    by_path = {district.path: district for district in districts}
-    totals = {district.pk: [0, 0, 0, 0, 0] for district in districts}
-    for region, figures in tallies.regions.items():
-        # A district is a depth-1 node: its path is the first two ids of the paths under it ("/1/4/" of "/1/4/17/").
-        path = paths.get(region) or ""
-        district = by_path.get("/".join(path.split("/")[:3]) + "/")
-        if district is not None:
-            totals[district.pk] = [a + b for a, b in zip(totals[district.pk], figures, strict=True)]
+        by_path = {district.path: district for district in districts}
+        for region, figures in tallies.regions.items():
+            # A district is a depth-1 node: its path is the first two ids of the paths under it ("/1/4/" of
+            # "/1/4/17/").
+            path = paths.get(region) or ""
+            district = by_path.get("/".join(path.split("/")[:3]) + "/")
+            if district is not None:
+                totals[district.pk] = [a + b for a, b in zip(totals[district.pk], figures, strict=True)]
     rows = [
         DistrictRow(
             district=district,

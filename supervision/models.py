@@ -170,6 +170,18 @@ class AssignmentSite(models.Model):
         on_delete=models.SET_NULL,
     )
     return_reason = models.TextField(_("退回原因"), blank=True)
+    # The site's district (the depth-1 region above its region), copied here by supervision.districts so that
+    # the board's districts tab groups the standings without joining each to its site and region.
+    district = models.ForeignKey(
+        "accounts.Region",
+        verbose_name=_("所属区县"),
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        on_delete=models.SET_NULL,
+        db_index=False,
+    )
 
     class Meta:
         verbose_name = _("任务对象")
@@ -184,6 +196,12 @@ class AssignmentSite(models.Model):
             # The year's figures on the staff home page (figures.supervision_figures: per task, the standings,
             # the answered ones and the ones answered on time) as an index-only scan of each task's range.
             models.Index(fields=["assignment", "late", "first_submitted_at"], name="supervision_target_answered"),
+            # The districts tab (board.region_tallies): the past-due tasks' standings counted per district, their
+            # answers on time and the owing ones, as an index-only scan of each task's range.
+            models.Index(
+                fields=["assignment", "district", "status", "late", "first_submitted_at"],
+                name="supervision_target_district",
+            ),
         ]
 
     def __str__(self):
@@ -191,6 +209,31 @@ class AssignmentSite(models.Model):
 
     def get_absolute_url(self):
         return reverse("supervision:target_detail", args=[self.pk])
+
+
+class SiteOwing(models.Model):
+    """督办积欠: what one site owes on the board, as a signature: the ids of the published (or closed) tasks it
+    owes an answer to (pending or returned), and the due days of its rectification items still open. Kept by
+    supervision.owing in the transaction of every change to those (never by hand); sites that owe nothing have
+    no row.
+
+    The board's sites tab orders the sites by how many red, yellow and in all they owe; red and yellow depend
+    on the time (a task's due time passing), so they are not stored: the sites are counted per signature (a few
+    hundred signatures at most, whatever the number of sites), each signature's figures computed for the moment
+    in Python (board.TalliedSitePage), and a page read off the primary key within the signatures it falls in."""
+
+    site = models.OneToOneField(
+        "sites.Site", verbose_name=_("示范点"), primary_key=True, related_name="+", on_delete=models.CASCADE
+    )
+    # "3,7|2026-11-21,none": task ids ascending, then the open items' due days ascending ("none": no due day).
+    signature = models.TextField(_("积欠摘要"))
+
+    class Meta:
+        verbose_name = _("督办积欠")
+        verbose_name_plural = _("督办积欠")
+
+    def __str__(self):
+        return f"{self.site_id}：{self.signature}"
 
 
 class Answer(models.Model):
@@ -348,12 +391,28 @@ class Rectification(TimeStampedModel):
         on_delete=models.SET_NULL,
     )
     reopen_reason = models.TextField(_("重新整改原因"), blank=True)
+    # The site's district, copied as on AssignmentSite (supervision.districts) for the districts tab.
+    district = models.ForeignKey(
+        "accounts.Region",
+        verbose_name=_("所属区县"),
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        on_delete=models.SET_NULL,
+        db_index=False,
+    )
 
     class Meta:
         verbose_name = _("整改事项")
         verbose_name_plural = _("整改事项")
         ordering = ["site", "status", "due_on", "id"]
-        indexes = [models.Index(fields=["origin_type", "origin_id"]), models.Index(fields=["status", "due_on"])]
+        indexes = [
+            models.Index(fields=["origin_type", "origin_id"]),
+            models.Index(fields=["status", "due_on"]),
+            # The districts tab: the open items counted per district (and the overdue ones) off the index.
+            models.Index(fields=["status", "district", "due_on"], name="supervision_item_district"),
+        ]
 
     def __str__(self):
         return f"{self.site}：{self.title}"

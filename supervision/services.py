@@ -11,7 +11,9 @@ from django.utils.translation import gettext as _
 from core.services import audit_record, notify
 
 from .choices import RectificationStatus
+from .districts import district_id_of
 from .models import GuidanceVisit, Rectification
+from .owing import owing_refresh
 
 
 @transaction.atomic
@@ -27,6 +29,7 @@ def rectifications_create(*, site, by, items: list[dict], origin=None, due_on: d
     for each in items:
         rectification = Rectification(
             site=site,
+            district_id=district_id_of(site.region),
             title=each["title"][:200],
             detail=each.get("detail", ""),
             item=each.get("item"),
@@ -41,6 +44,7 @@ def rectifications_create(*, site, by, items: list[dict], origin=None, due_on: d
         rectification.full_clean()
         created.append(rectification)
     Rectification.objects.bulk_create(created)
+    owing_refresh(site_ids=[site.pk])
     for rectification in created:
         audit_record(
             actor=by,
@@ -63,6 +67,7 @@ def rectification_close(*, rectification: Rectification, by, note: str) -> Recti
     rectification.status, rectification.closing_note = RectificationStatus.CLOSED, note.strip()
     rectification.closed_at, rectification.closed_by = timezone.now(), by
     rectification.save()
+    owing_refresh(site_ids=[rectification.site_id])
     audit_record(
         actor=by,
         action="rectification_close",
@@ -75,7 +80,7 @@ def rectification_close(*, rectification: Rectification, by, note: str) -> Recti
 @transaction.atomic
 def rectifications_cancel(*, ids, by, reason: str) -> int:
     """Cancel rectification items (e.g. when the round that raised them is undone); kept on record."""
-    cancelled = 0
+    cancelled, sites = 0, set()
     for rectification in Rectification.objects.select_for_update().filter(pk__in=list(ids)).select_related("site"):
         if rectification.status == RectificationStatus.CANCELLED:
             continue
@@ -90,6 +95,9 @@ def rectifications_cancel(*, ids, by, reason: str) -> int:
             reason=reason,
         )
         cancelled += 1
+        sites.add(rectification.site_id)
+    if sites:
+        owing_refresh(site_ids=sites)
     return cancelled
 
 
@@ -184,6 +192,7 @@ def rectification_accept(*, rectification: Rectification, by) -> Rectification:
     rectification.closed_at, rectification.closed_by = timezone.now(), by
     rectification.full_clean()
     rectification.save()
+    owing_refresh(site_ids=[rectification.site_id])
     audit_record(
         actor=by,
         action="rectification_accept",

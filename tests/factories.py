@@ -171,17 +171,38 @@ class AssignmentFactory(factory.django.DjangoModelFactory):
 class AssignmentSiteFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "supervision.AssignmentSite"
+        skip_postgeneration_save = True
 
     assignment = factory.SubFactory(AssignmentFactory)
     site = factory.SubFactory(SiteFactory)
     status = "pending"
+    # The site's district, as the services copy it (supervision.districts).
+    district_id = factory.LazyAttribute(lambda target: _district_id(target.site))
+    # And its owing signature (supervision.owing), as the services keep it.
+    owing = factory.PostGeneration(lambda target, create, extracted, **kwargs: _owing(target, create))
 
 
 class RectificationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "supervision.Rectification"
+        skip_postgeneration_save = True
 
     site = factory.SubFactory(SiteFactory)
     title = factory.Sequence(lambda n: f"整改事项{n}")
     due_on = factory.LazyFunction(lambda: _in_local_days(10))
     status = "open"
+    district_id = factory.LazyAttribute(lambda item: _district_id(item.site))
+    owing = factory.PostGeneration(lambda item, create, extracted, **kwargs: _owing(item, create))
+
+
+def _district_id(site):
+    from supervision.districts import district_id_of
+
+    return district_id_of(site.region)
+
+
+def _owing(row, create):
+    from supervision.owing import owing_refresh
+
+    if create:
+        owing_refresh(site_ids=[row.site_id])

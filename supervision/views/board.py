@@ -66,8 +66,11 @@ def board(request):
             task_page.object_list, targets, moment, selectors.behind_page(targets, ids, moment)
         )
     elif tab == "sites":
-        sequence = selectors.SitePage(targets, rectifications, moment)
-        sequence.read_page(request.GET.get("page"), SITES_PER_PAGE)
+        if selectors.tallied(user, filterset):
+            sequence = selectors.TalliedSitePage(moment)
+        else:
+            sequence = selectors.SitePage(targets, rectifications, moment)
+            sequence.read_page(request.GET.get("page"), SITES_PER_PAGE)
         site_page = Paginator(sequence, SITES_PER_PAGE).get_page(request.GET.get("page"))
         context["page_obj"] = site_page
         context["sites"] = selectors.site_rows(site_page.object_list, targets, rectifications, moment)

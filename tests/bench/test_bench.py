@@ -70,6 +70,19 @@ def test_sites_organizations_materials_and_rounds_are_counted_as_asked(built):
     assert all(name[:2] in country.WORDS for name in names)
 
 
+def test_the_task_standings_and_items_carry_their_sites_districts(built):
+    from supervision.districts import district_id_of
+    from supervision.models import Rectification
+
+    rows = [
+        *AssignmentSite.objects.select_related("site__region"),
+        *Rectification.objects.select_related("site__region"),
+    ]
+    assert rows
+    assert all(row.district_id == district_id_of(row.site.region) for row in rows)
+    assert all(row.district_id is not None for row in rows)  # every bench site is in a village
+
+
 def test_the_same_seed_builds_the_same_programme(built):
     first = list(Site.objects.order_by("pk").values_list("name", "region__label", "state", "nomination_year"))
     assert first and len({name for name, *_rest in first}) > 1
