@@ -148,7 +148,8 @@ def _store(round_id: int, version: int) -> ResultsState:
     # The round read again after the version: a policy saved since the page loaded it is in this computation.
     round_ = Round.objects.select_related("standard").get(pk=round_id)
     policy = round_policy(round_)
-    computed = rules.compute_results(result_inputs(round_), policy)
+    with rules.without_cyclic_gc():
+        computed = rules.compute_results(result_inputs(round_), policy)
     # The radar's section averages: the one sum over every item score, done here once per change, not per page.
     averages = section_averages(computed, sheet_section_subtotals(round_))
     fingerprint = inputs_fingerprint(round_)

@@ -606,7 +606,7 @@ class _Unranked:
 def compute_results(inputs, policy: Policy) -> list:
     """Every site's result, ranked overall and within its domain, in listing order. The same as ranking each
     `site_result` (`rank_results`), with every result built once: a 100,000-site round must take seconds."""
-    with _without_cyclic_gc():
+    with without_cyclic_gc():
         unranked = [_Unranked(_result_fields(facts, policy)) for facts in inputs]
         overall, in_domain = _ranks(unranked)
         return order_results(
@@ -618,7 +618,7 @@ def compute_results(inputs, policy: Policy) -> list:
 
 
 @contextmanager
-def _without_cyclic_gc():
+def without_cyclic_gc():
     """Pause the cyclic garbage collector while a round's results are built. They are millions of small acyclic
     objects (decimals, tuples, results): allocating them set off a full collection over the whole heap again and
     again, a quarter of the time at 100,000 sites. Reference counting still frees everything; the collector
