@@ -56,12 +56,13 @@ def supervision_figures(year: int, user) -> dict[str, int]:
 def _target_figures(year: int, sites: QuerySet) -> dict[str, int]:
     """The year's tasks, their standings, and of those the answered and answered-on-time ones, within `sites`.
 
-    The year's tasks (a few dozen) are a subquery the standings are matched against, with no join to each
-    standing's task; a city-wide scope restricts nothing, so its "site in all sites" semi-join is left out too (on
+    The year's tasks (a few dozen) are read first and the standings matched against their ids, with no join to
+    each standing's task; a city-wide scope restricts nothing, so its "site in all sites" semi-join is left out too (on
     100,000 sites that join was most of the home page's time). What is left is, per task, one range of the
     (assignment, late, first_submitted_at) index read without the table (supervision_target_answered)."""
     tasks = Assignment.objects.filter(published_at__year=year).exclude(status=AssignmentStatus.DRAFT)
-    standings = AssignmentSite.objects.filter(assignment__in=tasks.values("pk"))
+    # The ids as a list: they bound each range of the index, where a subquery was hash-joined to every standing.
+    standings = AssignmentSite.objects.filter(assignment_id__in=list(tasks.values_list("pk", flat=True)))
     if sites.query.where:  # else city-wide: every site
         standings = standings.filter(site__in=sites)
     answered = Q(first_submitted_at__isnull=False)
