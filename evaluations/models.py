@@ -695,6 +695,11 @@ class ResultsState(models.Model):
     # The tallies above the results list (result_store.counts), computed with the rows: counting 100,000 rows on
     # every page view cost more than the rest of the page. {} on rows stored before it existed.
     counts = models.JSONField(_("结果统计"), default=dict, blank=True)
+    # The round's on-site sheets by status (sheet_tally.round_sheet_counts), current while `sheet_counts_version`
+    # equals `inputs_version` (every sheet save, delete and bulk write moves it): the rounds list, the round page and
+    # its progress count 500,000 sheets of a country's round otherwise, on every view.
+    sheet_counts = models.JSONField(_("评分表状态统计"), default=dict, blank=True)
+    sheet_counts_version = models.PositiveBigIntegerField(_("评分表统计的版本"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("结果存储状态")

@@ -20,6 +20,7 @@ from standards.models import Item
 from .choices import CLOSED_STATUSES, RoundStatus, SheetKind, SheetStatus, Stage
 from .models import ItemScore, Round, RoundSite, ScoreChange, ScoreSheet, SheetPhoto, Team
 from .permissions import may_manage_rounds
+from .sheet_tally import round_sheet_counts
 
 # A scorer's sheets are open to them once on-site scoring starts; after it completes they stay readable.
 SCORER_ROUND_STATUSES = (RoundStatus.SCORING, *CLOSED_STATUSES)
@@ -199,6 +200,10 @@ def progress_sheets(round_: Round, user) -> QuerySet[ScoreSheet]:
 
 
 def sheet_status_counts(round_: Round, user) -> dict[str, int]:
+    """The on-site sheets `user` may follow, by status: the whole round's kept counts for those who run rounds
+    (sheet_tally), a team leader's own teams counted."""
+    if may_manage_rounds(user):
+        return round_sheet_counts([round_.pk])[round_.pk]
     rows = progress_sheets(round_, user).order_by().values("status").annotate(n=Count("id"))
     counts = dict.fromkeys(SheetStatus.values, 0)
     counts.update({row["status"]: row["n"] for row in rows})
@@ -291,17 +296,13 @@ def rounds_with_progress(user) -> QuerySet[Round]:
 
 def add_sheet_progress(rounds) -> list[Round]:
     """Set `sheets_total` (on-site sheets) and `sheets_done` (of those, submitted or excused) on each of `rounds` (a
-    page of rounds_with_progress), in one grouped query over those rounds' sheets: one pass over them, no DISTINCT."""
+    page of rounds_with_progress), from the counts kept between changes (sheet_tally.round_sheet_counts)."""
     rounds = list(rounds)
-    counts = (
-        ScoreSheet.objects.filter(entry__round__in=[round_.pk for round_ in rounds], kind=SheetKind.ONSITE)
-        .order_by()
-        .values_list("entry__round")
-        .annotate(total=Count("*"), done=Count("id", filter=Q(status__in=DONE_STATUSES)))
-    )
-    found = {round_id: (total, done) for round_id, total, done in counts} if rounds else {}
+    counts = round_sheet_counts([round_.pk for round_ in rounds])
     for round_ in rounds:
-        round_.sheets_total, round_.sheets_done = found.get(round_.pk, (0, 0))
+        by_status = counts[round_.pk]
+        round_.sheets_total = sum(by_status.values())
+        round_.sheets_done = sum(by_status[status] for status in DONE_STATUSES)
     return rounds
 
 
