@@ -225,7 +225,12 @@ def _bulk(city, sites: int, tasks: int = 4):
 
 
 def _plan(sql, params) -> str:
+    """The plan when the planner may not fall back on scanning a whole table: whether an index can answer at all.
+    (Table sizes that earlier tests' rolled-back rows left in pg_class make the cheapest choice vary from run to
+    run on a few thousand rows; the shape asked here is what a city's or a country's table gets.)"""
     with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
         cursor.execute(f"EXPLAIN {sql}", params)
         return "\n".join(row[0] for row in cursor.fetchall())
 
@@ -265,7 +270,7 @@ def test_a_page_past_the_end_is_one_numbered_pass_over_the_owing_rows(cast, city
     assert len(queries) == 1 and page.count() > 0
     plan = _plan(queries.captured_queries[0]["sql"], None)
     # One scan of the standings (owing ones, no join to the sites or tasks), numbered once: not a count and a sort.
-    assert plan.count("Scan on supervision_assignmentsite ") == 1 and "WindowAgg" in plan, plan
+    assert plan.count(" on supervision_assignmentsite ") == 1 and "WindowAgg" in plan, plan
     assert "sites_site" not in plan and "supervision_assignment " not in plan, plan
 
 
