@@ -245,8 +245,10 @@ def test_the_task_counts_are_index_only_scans_of_the_covering_index(cast, city):
     captured = [each["sql"] for each in queries.captured_queries]
     plan = _plan(captured[-1], None)
     # Index Only Scan after a VACUUM (production); in the test transaction the visibility map is not set: bitmap.
-    assert "supervision_target_task_cover" in plan, plan
-    assert "Seq Scan on supervision_assignmentsite" not in plan, plan
+    # Either covering index of the standings answers alone (the task one, or the district one that starts with the
+    # task too): which one is cheaper on a few thousand rows depends on the sizes earlier tests left behind.
+    scans = [line for line in plan.splitlines() if " on supervision_assignmentsite " in line]
+    assert scans and all("Index Only Scan using supervision_target_" in line for line in scans), plan
 
 
 @postgresql_only
