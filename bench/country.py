@@ -790,6 +790,10 @@ def _supervision(params: Params, site_ids: list[int], handles: dict) -> None:
     from supervision.owing import owing_refresh
 
     owing_refresh()  # each site's owing signature, as the services keep it
+    from supervision.models import Assignment
+    from supervision.task_tally import recount
+
+    recount(list(Assignment.objects.exclude(status="draft").values_list("pk", flat=True)))  # each task's numbers
 
 
 def _site_districts() -> dict:

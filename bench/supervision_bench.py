@@ -197,6 +197,10 @@ def _build(*, sites: int, tasks: int, villages: int, timed) -> dict:
         from supervision.owing import owing_refresh
 
         owing_refresh()  # each site's owing signature, as the services keep it
+        from supervision.models import Assignment
+        from supervision.task_tally import recount
+
+        recount(list(Assignment.objects.exclude(status="draft").values_list("pk", flat=True)))  # each task's numbers
     with timed("visits, experiences, notices and tours"):
         _community(site_ids, people, district)
     return people

@@ -111,6 +111,13 @@ class SupervisionConfig(AppConfig):
         from accounts.signals import sites_moved
 
         sites_moved.connect(_refill_districts, dispatch_uid="supervision_refill_districts")
+        from django.db.models.signals import post_delete, post_save
+
+        from . import task_tally
+        from .models import AssignmentSite
+
+        post_save.connect(task_tally.standing_saved, sender=AssignmentSite, dispatch_uid="supervision_tally_save")
+        post_delete.connect(task_tally.standing_deleted, sender=AssignmentSite, dispatch_uid="supervision_tally_del")
 
 
 def _refill_districts(sender, site_lookups, **kwargs):

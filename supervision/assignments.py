@@ -20,7 +20,7 @@ from core.services import audit_record, notify
 from sites.choices import SiteState
 from sites.models import Site
 
-from . import rules
+from . import rules, task_tally
 from .attachments import attach, check_uploads
 from .choices import OWING, AnswerDecision, AnswerStatus, AssignmentStatus, TargetKind
 from .districts import district_of_site
@@ -319,6 +319,7 @@ def assignment_publish(*, assignment: Assignment, by, now=None) -> Assignment:
     assignment.full_clean()
     assignment.save()
     owing_refresh(site_ids=assignment.targets.values("site_id"))  # its sites owe it now
+    task_tally.recount([assignment.pk])  # stored in bulk, past the standings' signals
     audit_record(
         actor=by,
         action="assignment_publish",

@@ -25,6 +25,7 @@ from .choices import (
     RectificationStatus,
     TargetKind,
 )
+from .task_tally import standing_loaded
 
 
 def _suffix(filename: str) -> str:
@@ -210,6 +211,14 @@ class AssignmentSite(models.Model):
     def get_absolute_url(self):
         return reverse("supervision:target_detail", args=[self.pk])
 
+    # What it counted for in its task's numbers (supervision.task_tally), to move them by its change when saved.
+    @classmethod
+    def from_db(cls, db, field_names, values, **kwargs):
+        standing = super().from_db(db, field_names, values, **kwargs)
+        if "first_submitted_at" in standing.__dict__ and "late" in standing.__dict__:  # not deferred
+            standing_loaded(standing)
+        return standing
+
 
 class SiteOwing(models.Model):
     """督办积欠: what one site owes on the board, as a signature: the ids of the published (or closed) tasks it
@@ -234,6 +243,27 @@ class SiteOwing(models.Model):
 
     def __str__(self):
         return f"{self.site_id}：{self.signature}"
+
+
+class TaskTally(models.Model):
+    """任务报送统计: one published task's standings counted — how many sites it went to, how many have answered and
+    how many of those answered on time. Kept by supervision.task_tally (publication counts them; each standing
+    written or deleted afterwards moves them by its own change), so that the year's figures on the staff home
+    page add up a few dozen tasks' numbers instead of counting every task's hundred thousand standings."""
+
+    assignment = models.OneToOneField(
+        Assignment, verbose_name=_("工作任务"), primary_key=True, related_name="tally", on_delete=models.CASCADE
+    )
+    targets = models.IntegerField(_("下发对象数"), default=0)
+    answered = models.IntegerField(_("已报送数"), default=0)
+    on_time = models.IntegerField(_("按时报送数"), default=0)
+
+    class Meta:
+        verbose_name = _("任务报送统计")
+        verbose_name_plural = _("任务报送统计")
+
+    def __str__(self):
+        return f"{self.assignment_id}：{self.answered}/{self.targets}"
 
 
 class Answer(models.Model):

@@ -15,8 +15,9 @@ from django.urls import reverse
 from accounts.choices import RegionKind
 from supervision import board
 from supervision.districts import districts_refill
-from supervision.models import AssignmentSite
+from supervision.models import Assignment, AssignmentSite
 from supervision.owing import owing_refresh
+from supervision.task_tally import recount
 from tests.factories import (
     AssignmentFactory,
     AssignmentSiteFactory,
@@ -220,6 +221,7 @@ def _bulk(city, sites: int, tasks: int = 4):
         )
     districts_refill()  # what the services write on each row
     owing_refresh()  # and the sites' owing signatures
+    recount(list(Assignment.objects.values_list("pk", flat=True)))  # and each task's numbers
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
 
