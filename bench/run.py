@@ -175,8 +175,11 @@ def measure_pages(handles: dict, *, repeat: int, blocks: int, only: str = "") ->
     Returns (case results, baseline results by URL name, the size of each case's answer in bytes)."""
     from django.urls import reverse
 
+    from config.startup import settle
+
     cases = [case for case in pages.CASES if only in case.label]
     clients = pages.clients(handles, {case.user for case in cases})
+    settle()  # as a server process is once started (config.wsgi)
     per_block = max(1, repeat // blocks)
     baselines: dict[str, common.Result] = {}
     results, sizes = [], {}
