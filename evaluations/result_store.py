@@ -142,17 +142,18 @@ def current_state(round_: Round) -> ResultsState:
 
 
 def _store(round_id: int, version: int) -> ResultsState:
-    from .rankings import section_averages, sheet_section_subtotals
+    from .rankings import round_section_averages
     from .results import inputs_fingerprint, result_inputs, round_policy
 
     # The round read again after the version: a policy saved since the page loaded it is in this computation.
     round_ = Round.objects.select_related("standard").get(pk=round_id)
     policy = round_policy(round_)
+    # Millions of small acyclic objects (inputs, results, subtotals): rules.without_cyclic_gc.
     with rules.without_cyclic_gc():
         computed = rules.compute_results(result_inputs(round_), policy)
-    # The radar's section averages: the one sum over every item score, done here once per change, not per page.
-    averages = section_averages(computed, sheet_section_subtotals(round_))
-    fingerprint = inputs_fingerprint(round_)
+        # The radar's section averages, from each sheet's kept subtotals: once per change, not per page.
+        averages = round_section_averages(computed, round_)
+        fingerprint = inputs_fingerprint(round_)
     order = {label: index for index, (label, _minimum) in enumerate(policy.grade_bands)}
     with transaction.atomic():
         state = ResultsState.objects.select_for_update().get(round_id=round_id)

@@ -413,7 +413,12 @@ def counting_sheets(sheets, method: str) -> tuple[list, list]:
 
 def mean(values) -> Decimal | None:
     values = [_decimal(v) for v in values]
-    return round_half_up(sum(values, ZERO) / len(values)) if values else None
+    return mean_of_total(sum(values, ZERO), len(values)) if values else None
+
+
+def mean_of_total(total, count: int) -> Decimal:
+    """The mean of `count` values that add up to `total`, rounded as `mean` rounds (a sum made elsewhere)."""
+    return round_half_up(_decimal(total) / count)
 
 
 def median(values) -> Decimal | None:

@@ -73,3 +73,26 @@ def test_the_migration_fills_every_existing_sheet(scoring):
     migration.fill_section_totals(django_apps, None)
     assert {sheet.pk: sheet.section_totals for sheet in ScoreSheet.objects.all()} == expected
     assert expected[scoring.sheet.pk] and expected[scoring.sheet2.pk] == {}  # a sheet never scored keeps nothing
+
+
+def test_the_round_section_averages_are_the_means_over_the_counted_sheets_on_every_database(scored):
+    """round_section_averages (on PostgreSQL summed in the database from the kept subtotals) equals section_averages
+    over sheet_section_subtotals: for the counted sheets only (a result counting fewer of its sheets, as trimming
+    does), with a sheet that keeps no subtotals, and for a result with no sheet that counts."""
+    import dataclasses
+
+    from evaluations.rankings import round_section_averages, section_averages
+    from evaluations.results import round_results
+
+    round_ = scored.round
+    results = round_results(round_)
+    assert any(len(result.counted) > 1 for result in results)
+    fewer = [dataclasses.replace(result, counted=result.counted[1:]) for result in results]
+    none = [dataclasses.replace(results[0], counted=())]
+    for each in (results, fewer, none):
+        expected = section_averages(each, sheet_section_subtotals(round_))
+        assert round_section_averages(each, round_) == expected
+    assert any(section_averages(results, sheet_section_subtotals(round_)).values())
+    ScoreSheet.objects.filter(pk=results[0].counted[0]).update(section_totals=None)
+    for each in (results, fewer):
+        assert round_section_averages(each, round_) == section_averages(each, sheet_section_subtotals(round_))
