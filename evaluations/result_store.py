@@ -15,6 +15,7 @@ The rows are a cache of `results.round_results`, never a second source of truth:
 """
 
 import json
+import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -27,6 +28,7 @@ from .choices import CLOSED_STATUSES
 from .models import ResultsState, Round, RoundResult
 
 BATCH = 2000
+logger = logging.getLogger(__name__)
 
 
 # --- invalidation -----------------------------------------------------------------------------------------------
@@ -34,8 +36,57 @@ BATCH = 2000
 
 def inputs_changed(**lookup) -> None:
     """Mark the stored results of the rounds matching `lookup` (ResultsState lookups: `round_id=…`,
-    `round__entries__sheets=…`) as old. One UPDATE; nothing when no round has stored results yet."""
-    ResultsState.objects.filter(**lookup).update(inputs_version=F("inputs_version") + 1)
+    `round__entries__sheets=…`) as old. One UPDATE; nothing when no round has stored results yet. Once the change
+    is committed, large rounds are recomputed in the background (`refresh_soon`)."""
+    if ResultsState.objects.filter(**lookup).update(inputs_version=F("inputs_version") + 1):
+        transaction.on_commit(lambda: refresh_soon(**lookup), robust=True)
+
+
+def refresh_soon(**lookup) -> list[int]:
+    """Queue a background recomputation (tasks.refresh_results) of the rounds matching `lookup` whose stored
+    results are old and count at least settings.RESULTS_REFRESH_FROM sites; returns their ids. A 100,000-site
+    round takes about 11 seconds to store: done by a worker right after the change, the next page view finds it
+    current instead of computing it while the user waits. Smaller rounds, and rounds being scored (which store
+    nothing), are left to the next page view. One query."""
+    from django.conf import settings
+
+    rounds = list(
+        ResultsState.objects.filter(
+            **lookup, stored_version__isnull=False, counts__total__gte=settings.RESULTS_REFRESH_FROM
+        )
+        .exclude(stored_version=F("inputs_version"))
+        .values_list("round_id", flat=True)
+        .distinct()
+    )
+    for round_id in rounds:
+        queue_refresh(round_id)
+    return rounds
+
+
+def queue_refresh(round_id: int) -> bool:
+    """Queue tasks.refresh_results for a round. Never raises: with the broker down the next page view computes
+    the round, as for a small one."""
+    from .tasks import refresh_results
+
+    try:
+        refresh_results.delay(round_id)
+    except Exception:  # the broker is down (kombu.exceptions.OperationalError) or refuses
+        logger.warning("could not queue the refresh of round %s's results; the next page view computes them", round_id)
+        return False
+    return True
+
+
+def refresh(round_id: int) -> bool:
+    """Bring a scored round's stored results up to date unless they are current (tasks.refresh_results); whether
+    it stored anything."""
+    round_ = Round.objects.filter(pk=round_id, status__in=CLOSED_STATUSES).first()
+    if round_ is None:
+        return False
+    state = ResultsState.objects.filter(round_id=round_id).first()
+    if state is not None and state.current:
+        return False  # another job or a page view stored it meanwhile
+    current_state(round_)
+    return True
 
 
 # --- rows ⇄ results ------------------------------------------------------------------------------------------

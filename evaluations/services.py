@@ -6,6 +6,7 @@ Every write that matters is here, inside a transaction, with an audit entry; the
 import uuid
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -29,7 +30,7 @@ from . import rules
 from .choices import RoundStatus, SheetKind, SheetSource, SheetStatus
 from .models import ItemScore, Round, RoundSite, ScoreChange, ScoreSheet, SheetPhoto, Team
 from .permissions import is_reopened, is_site_leader_of, may_manage_rounds
-from .result_store import inputs_changed
+from .result_store import inputs_changed, queue_refresh
 
 # What may change once a round has opened: its standard and year may not (the sheets refer to its items).
 LOCKED_AFTER_DRAFT = ("standard", "year")
@@ -240,6 +241,9 @@ def round_close_scoring(*, round: Round, by) -> Round:
     round_ = _ready_for_step(round, close_problems)
     _set_status(round_, RoundStatus.SCORED, by, scored_at=timezone.now())
     round.refresh_from_db()
+    if round_.entries.count() >= settings.RESULTS_REFRESH_FROM:  # its results stored before anyone opens them
+        pk = round_.pk
+        transaction.on_commit(lambda: queue_refresh(pk), robust=True)
     return round_
 
 

@@ -290,6 +290,12 @@ SITE_EXPORT_SYNC_LIMIT = env.int("SITE_EXPORT_SYNC_LIMIT", default=5000)
 # How long a finished export's file stays downloadable before the hourly purge removes it.
 EXPORT_JOB_TTL_HOURS = env.int("EXPORT_JOB_TTL_HOURS", default=24)
 
+# --- Stored round results (evaluations.result_store) --------------------------------------------------------
+# A scored round with at least this many sites has its stored results recomputed by a background job right after
+# an input changes, so that the next page view does not wait for it (about 11 s at 100,000 sites); smaller rounds
+# are recomputed by the next page view, in a fraction of a second.
+RESULTS_REFRESH_FROM = env.int("RESULTS_REFRESH_FROM", default=2000)
+
 # --- Archives -------------------------------------------------------------------------------------
 # Per-type upload limits in MB (defaults in archives/validation.py), e.g. ARCHIVE_MAX_MB=mp4=800,pdf=80
 ARCHIVE_MAX_MB = {key: int(value) for key, value in env.dict("ARCHIVE_MAX_MB", default={}).items()}
