@@ -327,6 +327,7 @@ def sheet_reopen(*, sheet: ScoreSheet, by, reason: str) -> ScoreSheet:
         raise ValidationError(_("重新打开评分表须填写原因"))
     sheet.status, sheet.returned_reason = SheetStatus.IN_PROGRESS, reason
     sheet.save(update_fields=["status", "returned_reason", "updated_at"])
+    result_store.refresh_when_committed(round_id=sheet.entry.round_id)  # the sheet counts no more
     ScoreChange.objects.create(sheet=sheet, by=by, reason=reason, after_submission=True, new={"status": "reopened"})
     audit_record(
         actor=by,

@@ -34,12 +34,18 @@ logger = logging.getLogger(__name__)
 # --- invalidation -----------------------------------------------------------------------------------------------
 
 
-def inputs_changed(**lookup) -> None:
+def inputs_changed(*, refresh: bool = True, **lookup) -> None:
     """Mark the stored results of the rounds matching `lookup` (ResultsState lookups: `round_id=…`,
     `round__entries__sheets=…`) as old. One UPDATE; nothing when no round has stored results yet. Once the change
-    is committed, large rounds are recomputed in the background (`refresh_soon`)."""
-    if ResultsState.objects.filter(**lookup).update(inputs_version=F("inputs_version") + 1):
-        transaction.on_commit(lambda: refresh_soon(**lookup), robust=True)
+    is committed, large rounds are recomputed in the background (`refresh_when_committed`) unless `refresh` is
+    false: a change that cannot move a result (a sheet being filled in counts in none), made many times a minute
+    by autosave, must not set a worker recomputing a country's round each time."""
+    if ResultsState.objects.filter(**lookup).update(inputs_version=F("inputs_version") + 1) and refresh:
+        refresh_when_committed(**lookup)
+
+
+def refresh_when_committed(**lookup) -> None:
+    transaction.on_commit(lambda: refresh_soon(**lookup), robust=True)
 
 
 def refresh_soon(**lookup) -> list[int]:

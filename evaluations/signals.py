@@ -8,10 +8,19 @@ from deleting a sheet's hundreds of scores in one statement."""
 
 from django.db.models.signals import post_delete, post_save
 
+from .choices import SheetStatus
 from .result_store import inputs_changed
 
 
 def _sheet_changed(sender, instance, **kwargs):
+    # A sheet not submitted counts in no result: its autosaved entries mark the round (the version also keeps the
+    # sheet counts, sheet_tally) but set no background recomputation going; the reopening that took it out of the
+    # results asks for one itself (publication.sheet_reopen).
+    counted = instance.status in (SheetStatus.SUBMITTED, SheetStatus.EXCUSED)
+    inputs_changed(refresh=counted, round__entries=instance.entry_id)
+
+
+def _line_changed(sender, instance, **kwargs):
     inputs_changed(round__entries=instance.entry_id)
 
 
@@ -41,7 +50,7 @@ def connect() -> None:
 
     for model, receiver in (
         (ScoreSheet, _sheet_changed),
-        (Adjustment, _sheet_changed),
+        (Adjustment, _line_changed),
         (RoundSite, _entry_changed),
     ):
         post_save.connect(receiver, sender=model, dispatch_uid=f"results-{model.__name__}-save")

@@ -97,3 +97,27 @@ def test_with_the_broker_down_the_change_still_succeeds(scored, cast, settings, 
     assert result_store.refresh_soon(round_id=scored.round.pk) == [scored.round.pk]
     assert "next page view computes them" in caplog.text
     assert_current(scored.round)  # the page view computes it
+
+
+def test_reopening_a_sheet_refreshes_but_filling_it_in_again_does_not(
+    scored, cast, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Autosave of a reopened sheet (which counts in no result until it is submitted again) queues nothing; the
+    reopening and the new submission do."""
+    from evaluations import tasks
+    from evaluations.publication import sheet_reopen
+
+    queued = []
+    monkeypatch.setattr(tasks.refresh_results, "delay", queued.append)
+    settings.RESULTS_REFRESH_FROM = 2
+    result_store.current_state(scored.round)
+    with django_capture_on_commit_callbacks(execute=True):
+        sheet_reopen(sheet=scored.sheet, by=cast.staff, reason="异议成立")
+    assert queued == [scored.round.pk]
+    scored.sheet.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        fill(scored.sheet, scored.scorer, {"SY-01": {"score": "2"}})
+    assert queued == [scored.round.pk]  # nothing more
+    with django_capture_on_commit_callbacks(execute=True):
+        services.sheet_submit(sheet=scored.sheet, by=scored.scorer)
+    assert queued == [scored.round.pk, scored.round.pk]
