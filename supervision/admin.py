@@ -23,6 +23,7 @@ from .models import (
     SiteOwing,
     StudyTour,
     StudyTourStop,
+    TaskTally,
     TourFeedback,
 )
 from .permissions import may_manage_supervision
@@ -95,6 +96,17 @@ class ReminderAdmin(_Lookonly):
     list_filter = ["skipped", "sent_at"]
     search_fields = ["assignment__title", "site__name", "step"]
     list_select_related = ["assignment", "site"]
+
+
+@admin.register(TaskTally)
+class TaskTallyAdmin(_ManagersOnly):
+    """Kept by the services (supervision.task_tally): whole-city numbers, shown to those who run supervision to
+    check them, never edited."""
+
+    list_display = ["assignment", "targets", "answered", "on_time"]
+    list_filter = ["assignment__status"]
+    search_fields = ["assignment__title"]
+    list_select_related = ["assignment"]
 
 
 @admin.register(Attachment)
