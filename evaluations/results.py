@@ -21,6 +21,9 @@ from .choices import AdjustmentKind, SheetKind, SheetStatus
 from .models import POLICY_FIELDS, Adjustment, ItemScore, Round, RoundSite, ScoreSheet
 
 COUNTED = Q(kind=SheetKind.ONSITE, status=SheetStatus.SUBMITTED)
+# A save of a sheet in one of these can move a result (submitted: it counts; excused: taken out of the count). A
+# sheet being filled in counts in none; the reopening that took it out (publication.sheet_reopen) says so itself.
+MOVES_RESULTS = (SheetStatus.SUBMITTED, SheetStatus.EXCUSED)
 
 
 def round_policy(round_: Round, **overrides) -> rules.Policy:

@@ -8,16 +8,14 @@ from deleting a sheet's hundreds of scores in one statement."""
 
 from django.db.models.signals import post_delete, post_save
 
-from .choices import SheetStatus
 from .result_store import inputs_changed
+from .results import MOVES_RESULTS
 
 
 def _sheet_changed(sender, instance, **kwargs):
-    # A sheet not submitted counts in no result: its autosaved entries mark the round (the version also keeps the
-    # sheet counts, sheet_tally) but set no background recomputation going; the reopening that took it out of the
-    # results asks for one itself (publication.sheet_reopen).
-    counted = instance.status in (SheetStatus.SUBMITTED, SheetStatus.EXCUSED)
-    inputs_changed(refresh=counted, round__entries=instance.entry_id)
+    # Every save marks the round (the version also keeps the sheet counts, sheet_tally); only one that can move a
+    # result sets a background recomputation going (results.MOVES_RESULTS), not each autosave of a sheet in progress.
+    inputs_changed(refresh=instance.status in MOVES_RESULTS, round__entries=instance.entry_id)
 
 
 def _line_changed(sender, instance, **kwargs):

@@ -11,6 +11,7 @@ from .choices import AssignmentStatus, ExperienceStatus, RectificationStatus
 from .experiences import experiences_visible_to
 from .models import Assignment, AssignmentSite, GuidanceVisit, PairingActivity, Rectification
 from .notices import notices_visible_to
+from .task_tally import per_task
 from .tours import pairings_active_in, pairings_visible_to, tours_visible_to
 
 
@@ -75,20 +76,8 @@ def _target_figures(year: int, sites: QuerySet) -> dict[str, int]:
     standings = AssignmentSite.objects.filter(
         assignment_id__in=list(tasks.values_list("pk", flat=True)), site__in=sites
     )
-    answered = Q(first_submitted_at__isnull=False)
-    per_task = (
-        standings.order_by()
-        .values("assignment_id")
-        .annotate(
-            # Counted over a column of the index (not the id), so the table is never read.
-            targets=Count("assignment"),
-            answered=Count("assignment", filter=answered),
-            on_time=Count("assignment", filter=answered & Q(late=False)),
-        )
-        .values_list("targets", "answered", "on_time")
-    )
     figures = {"tasks": 0, "targets": 0, "answered": 0, "on_time": 0}
-    for targets, answered_n, on_time in per_task:
+    for _task, targets, answered_n, on_time in per_task(standings):
         figures["tasks"] += 1
         figures["targets"] += targets
         figures["answered"] += answered_n

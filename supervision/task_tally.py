@@ -10,7 +10,7 @@ How it stays exact:
   `recount` for the tasks it touched.
 tests/supervision/test_task_tally.py compares the kept numbers with a fresh count after each kind of change."""
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, QuerySet
 
 # What one standing adds to its task's numbers beyond `targets`: (answered, on time).
 Marks = tuple[int, int]
@@ -21,6 +21,22 @@ def marks_of(first_submitted_at, late: bool) -> Marks:
     return int(answered), int(answered and not late)
 
 
+def per_task(standings: QuerySet) -> QuerySet:
+    """(task id, standings, answered, answered on time) per task of `standings`, in one grouping. Counted over a
+    column of the (assignment, late, first_submitted_at) index, not the id, so the table is never read."""
+    answered = Q(first_submitted_at__isnull=False)
+    return (
+        standings.order_by()
+        .values("assignment_id")
+        .annotate(
+            targets=Count("assignment"),
+            answered=Count("assignment", filter=answered),
+            on_time=Count("assignment", filter=answered & Q(late=False)),
+        )
+        .values_list("assignment_id", "targets", "answered", "on_time")
+    )
+
+
 def recount(assignment_ids, *, models=None) -> None:
     """Count the standings of `assignment_ids` (a list, or a queryset of ids) afresh and store the numbers
     (an upsert: tasks without a tally get one). `models`: (AssignmentSite, TaskTally), for a migration."""
@@ -29,18 +45,9 @@ def recount(assignment_ids, *, models=None) -> None:
 
         models = (AssignmentSite, TaskTally)
     standings, tallies = models
-    answered = Q(first_submitted_at__isnull=False)
     counted = {
-        pk: (targets, answered_n, on_time)
-        for pk, targets, answered_n, on_time in standings.objects.filter(assignment_id__in=assignment_ids)
-        .order_by()
-        .values("assignment_id")
-        .annotate(
-            targets=Count("assignment"),
-            answered=Count("assignment", filter=answered),
-            on_time=Count("assignment", filter=answered & Q(late=False)),
-        )
-        .values_list("assignment_id", "targets", "answered", "on_time")
+        pk: (targets, answered, on_time)
+        for pk, targets, answered, on_time in per_task(standings.objects.filter(assignment_id__in=assignment_ids))
     }
     ids = assignment_ids if isinstance(assignment_ids, list) else list(assignment_ids)
     tallies.objects.bulk_create(
