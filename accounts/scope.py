@@ -103,6 +103,15 @@ def scope_region_ids(user) -> list[int] | QuerySet | None:
     return _resolved(user, "", None)[0]
 
 
+def scope_assigned_ids(user, model, assigned_ids: list[QuerySet]) -> list[int]:
+    """The ids of the `model` rows assigned to `user` as restrict_to_scope resolves them for `assigned_ids` (the
+    same cached list: no further query once the user's scope was applied to `model`). An empty list proves every
+    one of those queries empty, so a caller may leave them out of its own conditions."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return _resolved(user, model._meta.label_lower, assigned_ids)[1]
+
+
 def forget_scope(user) -> None:
     """Drop the ids resolved for `user` (after changing their region or assignments within one request)."""
     user.__dict__.pop("_scope_ids", None)

@@ -81,6 +81,14 @@ class Material(TimeStampedModel):
                 condition=models.Q(state=ReviewState.SUBMITTED, deleted_at__isnull=True),
                 name="material_review_inbox",
             ),
+            # The same waiting materials by site: a region-scoped reviewer's count (the inbox's and the menu
+            # badge's) looks up each of the district's sites here, instead of reading every waiting material of
+            # the city through the index above and keeping the district's tenth (issue 12, a city-sized district).
+            models.Index(
+                fields=["site"],
+                condition=models.Q(state=ReviewState.SUBMITTED, deleted_at__isnull=True),
+                name="material_pending_by_site",
+            ),
             # What changed after a ledger was requested (archives.selectors.mark_ledger_changes).
             models.Index(fields=["updated_at"], name="material_updated_at"),
             models.Index(fields=["reviewed_at"], name="material_reviewed_at"),

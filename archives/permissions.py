@@ -4,10 +4,10 @@ from django.db.models import Q, QuerySet
 
 from accounts.choices import DataScope
 from accounts.roles import Role
-from accounts.scope import scope_region_ids
+from accounts.scope import scope_assigned_ids, scope_region_ids
 from sites.models import Site
 from sites.permissions import in_creation_group
-from sites.selectors import sites_visible_to
+from sites.selectors import assigned_site_ids, sites_visible_to
 
 from .choices import ReviewState
 
@@ -32,9 +32,16 @@ def sites_reviewable_by(user) -> QuerySet[Site]:
     visible = sites_visible_to(user)
     if is_staff_reviewer(user):
         return visible
+    region_ids = scope_region_ids(user) if user.has_role(Role.DISTRICT) else None
+    if region_ids is not None and not scope_assigned_ids(user, Site, assigned_site_ids(user)):
+        # A district user who looks after no site by name (the scope's assigned sites, already resolved, include
+        # every site they are a liaison or instructor of): they see exactly their region subtree and may review
+        # all of it, so the visible sites are the answer. The conditions below would say the same with two empty
+        # subqueries ORed in, which made PostgreSQL give up the inbox's ordered index and sort every waiting
+        # material of a city-sized district (40 ms, against 1 ms).
+        return visible
     condition = Q(pk__in=Site.liaisons.through.objects.filter(user=user).values("site"))
     condition |= Q(pk__in=Site.instructors.through.objects.filter(user=user).values("site"))
-    region_ids = scope_region_ids(user) if user.has_role(Role.DISTRICT) else None
     if region_ids is not None:
         # The subtree's region ids (the scope's own, resolved once a request), not `region.path LIKE …` across a
         # join: that made PostgreSQL read all 200,000 regions of a country for every inbox count and page.

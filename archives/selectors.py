@@ -46,9 +46,13 @@ def site_materials(user, site) -> QuerySet[Material]:
 
 def pending_review_for(user) -> QuerySet[Material]:
     """Materials waiting for a decision that `user` may take (see permissions.sites_reviewable_by)."""
-    return Material.objects.filter(
-        site__in=sites_reviewable_by(user).values("pk"), state=ReviewState.SUBMITTED, deleted_at__isnull=True
-    )
+    pending = Material.objects.filter(state=ReviewState.SUBMITTED, deleted_at__isnull=True)
+    sites = sites_reviewable_by(user)
+    if not sites.query.where:
+        # Every site (a city-wide reviewer): leave out the join with all of them, which made the count read the
+        # city's every site beside its every waiting material.
+        return pending
+    return pending.filter(site__in=sites.values("pk"))
 
 
 def review_queue(user) -> QuerySet[Material]:

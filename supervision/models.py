@@ -203,6 +203,10 @@ class AssignmentSite(models.Model):
                 fields=["assignment", "district", "status", "late", "first_submitted_at"],
                 name="supervision_target_district",
             ),
+            # A district user's standings (selectors.targets_visible_to narrows their scope to their district):
+            # the board's counts per task and status read the district's range alone, with the site for the
+            # scope's own condition, instead of every standing of the city.
+            models.Index(fields=["district", "assignment", "status", "site"], name="supervision_target_in_district"),
         ]
 
     def __str__(self):

@@ -8,9 +8,11 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
 from accounts.roles import Role
-from sites.models import CreationGroupMember
-from sites.selectors import sites_visible_to
+from accounts.scope import scope_assigned_ids, scope_region_ids
+from sites.models import CreationGroupMember, Site
+from sites.selectors import assigned_site_ids, sites_visible_to
 
+from .districts import district_id_of
 from .models import Assignment, AssignmentSite, GuidanceVisit, Rectification
 
 
@@ -41,7 +43,25 @@ def staff_people():
 
 def targets_visible_to(user) -> QuerySet[AssignmentSite]:
     """Every site's standing on every published task the user may see."""
-    return AssignmentSite.objects.filter(site__in=sites_visible_to(user)).exclude(assignment__status="draft")
+    targets = AssignmentSite.objects.filter(site__in=sites_visible_to(user)).exclude(assignment__status="draft")
+    district = scope_district_id(user)
+    return targets if district is None else targets.filter(district_id=district)
+
+
+def scope_district_id(user) -> int | None:
+    """The district (supervision.districts) that holds every site `user` may see, when one does: a user scoped on
+    a district or a region under it, with no site assigned to them by name (which could lie elsewhere).
+
+    Standings and rectification items keep their site's district, so `district_id = D` beside the scope's own
+    condition lets PostgreSQL read one district's rows off an index instead of all the city's (a city-sized
+    district holds a twelfth of them). It only narrows: the scope still decides, so a row whose copied district
+    were wrong would be missing from the district's pages, never shown on another's."""
+    region_ids = scope_region_ids(user)
+    if region_ids is None or user.region.depth < 1:
+        return None
+    if scope_assigned_ids(user, Site, assigned_site_ids(user)):
+        return None
+    return district_id_of(user.region)
 
 
 def assignments_visible_to(user) -> QuerySet[Assignment]:
@@ -58,4 +78,6 @@ def visits_visible_to(user) -> QuerySet[GuidanceVisit]:
 
 
 def rectifications_visible_to(user) -> QuerySet[Rectification]:
-    return Rectification.objects.filter(site__in=sites_visible_to(user))
+    items = Rectification.objects.filter(site__in=sites_visible_to(user))
+    district = scope_district_id(user)  # the same narrowing as the standings'
+    return items if district is None else items.filter(district_id=district)

@@ -10,9 +10,11 @@ from django.utils import timezone
 from archives import services
 from archives.choices import ReviewState
 from archives.models import Material
-from archives.permissions import may_review
+from archives.permissions import may_review, sites_reviewable_by
 from core.models import AuditEntry
-from sites.models import Site
+from sites.choices import GroupRole
+from sites.models import CreationGroupMember, Site
+from sites.selectors import sites_visible_to
 from tests.archives import samples
 from tests.archives.conftest import upload
 from tests.factories import PartyOrganizationFactory, SiteFactory, UserFactory
@@ -355,3 +357,32 @@ def test_the_menu_shows_the_inbox_with_its_count_to_reviewers_only(client, cast,
     pending["b"].site.liaisons.add(liaison)
     client.force_login(liaison)
     assert 'href="/archives/review/"' in client.get("/").content.decode()
+
+
+def _reviewable(user):
+    return set(sites_reviewable_by(user).values_list("pk", flat=True))
+
+
+def test_a_district_user_who_looks_after_no_site_by_name_reviews_their_region_exactly(
+    city, cast, site, town_site, other_site
+):
+    """The short way (the visible sites, when the scope assigns them none) gives the region subtree: neither a
+    site of another district nor one of the city's own level."""
+    city_level = SiteFactory(name="市直示范点", region=city.city, organization__region=city.city)
+    assert _reviewable(cast.district) == {site.pk, town_site.pk}
+    assert _reviewable(cast.outsider) == {other_site.pk}
+    assert city_level.pk not in _reviewable(cast.district) | _reviewable(cast.outsider)
+
+
+def test_a_district_user_reviews_a_site_elsewhere_they_are_liaison_or_instructor_of(cast, site, other_site):
+    other_site.liaisons.add(cast.district)
+    assert _reviewable(cast.district) == {site.pk, other_site.pk}
+    other_site.liaisons.remove(cast.district)
+    other_site.instructors.add(cast.district)
+    assert _reviewable(cast.district) == {site.pk, other_site.pk}
+
+
+def test_a_district_user_in_a_creation_group_elsewhere_sees_that_site_but_does_not_review_it(cast, site, other_site):
+    CreationGroupMember.objects.create(site=other_site, role=GroupRole.MEMBER, name="组员", user=cast.district)
+    assert other_site.pk in set(sites_visible_to(cast.district).values_list("pk", flat=True))
+    assert _reviewable(cast.district) == {site.pk}
