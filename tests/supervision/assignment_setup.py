@@ -6,9 +6,11 @@ import zoneinfo
 from dataclasses import dataclass
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from sites.models import CreationGroupMember
 from supervision.assignments import assignment_create, assignment_publish
+from supervision.services import rectifications_create
 from tests.archives.samples import executable_bytes, pdf_bytes
 from tests.factories import SiteFactory
 
@@ -46,3 +48,13 @@ def published_task(by, *, sites, due_at, published_at, title="报送党建工作
     """A task listed to `sites`, published at `published_at` (no reminders sent yet)."""
     assignment = assignment_create(by=by, title=title, due_at=due_at, target_kind="sites", sites=sites, **extra)
     return assignment_publish(assignment=assignment, by=by, now=published_at)
+
+
+def task_and_items(by, sites) -> list:
+    """A task published now to `sites`, due in five days, and an open rectification item at each: a standing and an
+    item per site, for the tests of who reads which (the districts copied onto them, the scope's narrowing)."""
+    now = timezone.now()
+    published_task(by, sites=sites, due_at=now + datetime.timedelta(days=5), published_at=now)
+    for site in sites:
+        rectifications_create(site=site, by=by, items=[{"title": "台账不全"}])
+    return sites

@@ -2,20 +2,17 @@
 region path says after every kind of change: a task published, an item raised, a site moved to another
 organization, an organization moved, a region moved in the tree, and the migration's fill of existing rows."""
 
-import datetime
 import importlib
 
 import pytest
 from django.apps import apps
-from django.utils import timezone
 
 from accounts.services import organization_update
 from sites.services import site_update
 from supervision.districts import district_id_of
 from supervision.models import AssignmentSite, Rectification
-from supervision.services import rectifications_create
 from tests.factories import PartyOrganizationFactory, RegionFactory, SiteFactory
-from tests.supervision.assignment_setup import published_task
+from tests.supervision.assignment_setup import task_and_items
 
 pytestmark = pytest.mark.django_db
 
@@ -39,11 +36,7 @@ def board_rows(city, cast):
         SiteFactory(organization=city.org_b),
         SiteFactory(region=city.city, organization__region=city.city),
     ]
-    now = timezone.now()
-    published_task(cast.staff, sites=sites, due_at=now + datetime.timedelta(days=5), published_at=now)
-    for site in sites:
-        rectifications_create(site=site, by=cast.staff, items=[{"title": "台账不全"}])
-    return sites
+    return task_and_items(cast.staff, sites)
 
 
 def test_a_published_task_and_a_raised_item_carry_their_sites_districts(city, board_rows):

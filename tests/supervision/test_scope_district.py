@@ -17,9 +17,8 @@ from sites.selectors import sites_visible_to
 from sites.services import site_update
 from supervision.models import AssignmentSite, Rectification
 from supervision.selectors import rectifications_visible_to, scope_district_id, targets_visible_to
-from supervision.services import rectifications_create
 from tests.factories import PartyOrganizationFactory, RegionFactory, SiteFactory, UserFactory
-from tests.supervision.assignment_setup import published_task
+from tests.supervision.assignment_setup import published_task, task_and_items
 
 pytestmark = pytest.mark.django_db
 
@@ -35,11 +34,7 @@ def spread(city, cast):
         SiteFactory(organization=city.org_b),
         SiteFactory(region=city.city, organization__region=city.city),
     ]
-    now = timezone.now()
-    published_task(cast.staff, sites=sites, due_at=now + datetime.timedelta(days=5), published_at=now)
-    for site in sites:
-        rectifications_create(site=site, by=cast.staff, items=[{"title": "台账不全"}])
-    return sites
+    return task_and_items(cast.staff, sites)
 
 
 def _unnarrowed(user):
