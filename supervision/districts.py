@@ -39,6 +39,14 @@ def district_id_of(region) -> int | None:
     return int(region.path.strip("/").split("/")[1])
 
 
+def fill_district(row) -> None:
+    """A standing or item created on its own without its district (a direct create) takes its site's, so that no
+    row is left out of its district's pages and tab. The services that create rows in bulk fill theirs in one UPDATE
+    (or set it), and districts_refill follows every later move."""
+    if row._state.adding and row.district_id is None and row.site_id is not None:
+        row.district_id = district_id_of(row.site.region)
+
+
 def districts_refill(**site_lookups) -> None:
     """Refill the district of every standing and rectification item of the sites matching `site_lookups`
     (Site field lookups, e.g. pk__in=…, organization=…, region__path__startswith=…): one UPDATE per table."""

@@ -25,6 +25,7 @@ from .choices import (
     RectificationStatus,
     TargetKind,
 )
+from .districts import fill_district
 from .task_tally import standing_loaded
 
 
@@ -216,6 +217,10 @@ class AssignmentSite(models.Model):
         return reverse("supervision:target_detail", args=[self.pk])
 
     # What it counted for in its task's numbers (supervision.task_tally), to move them by its change when saved.
+    def save(self, *args, **kwargs):
+        fill_district(self)
+        super().save(*args, **kwargs)
+
     @classmethod
     def from_db(cls, db, field_names, values, **kwargs):
         standing = super().from_db(db, field_names, values, **kwargs)
@@ -453,6 +458,10 @@ class Rectification(TimeStampedModel):
 
     def get_absolute_url(self):
         return reverse("supervision:rectification_detail", args=[self.pk])
+
+    def save(self, *args, **kwargs):
+        fill_district(self)
+        super().save(*args, **kwargs)
 
     @property
     def is_open(self) -> bool:

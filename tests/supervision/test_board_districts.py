@@ -83,3 +83,16 @@ def test_the_migration_fills_the_rows_it_finds(city, board_rows):
     migration = importlib.import_module("supervision.migrations.0005_standing_district")
     migration.fill_districts(apps, None)
     assert _stored_equals_path() == 6
+
+
+def test_a_row_created_on_its_own_takes_its_sites_district(city, cast, board_rows):
+    """Outside the services (which fill it in bulk), a standing or an item created by itself still carries its
+    district, so no district's pages and tab leave it out."""
+    village, _town_b, city_level = board_rows
+    task = AssignmentSite.objects.filter(site=village).get().assignment
+    other = SiteFactory(organization=PartyOrganizationFactory(name="甲村第二党支部", region=city.village_a))
+    standing = AssignmentSite.objects.create(assignment=task, site=other)
+    item = Rectification.objects.create(site=other, title="台账不全")
+    at_city = Rectification.objects.create(site=city_level, title="台账不全")
+    assert (standing.district_id, item.district_id, at_city.district_id) == (city.district_a.pk,) * 2 + (None,)
+    assert _stored_equals_path() == 9
