@@ -213,14 +213,14 @@ class AssignmentSite(models.Model):
     def __str__(self):
         return f"{self.assignment}：{self.site_id}"
 
-    def get_absolute_url(self):
-        return reverse("supervision:target_detail", args=[self.pk])
-
-    # What it counted for in its task's numbers (supervision.task_tally), to move them by its change when saved.
     def save(self, *args, **kwargs):
         fill_district(self)
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self):
+        return reverse("supervision:target_detail", args=[self.pk])
+
+    # What it counted for in its task's numbers (supervision.task_tally), to move them by its change when saved.
     @classmethod
     def from_db(cls, db, field_names, values, **kwargs):
         standing = super().from_db(db, field_names, values, **kwargs)
@@ -456,12 +456,12 @@ class Rectification(TimeStampedModel):
     def __str__(self):
         return f"{self.site}：{self.title}"
 
-    def get_absolute_url(self):
-        return reverse("supervision:rectification_detail", args=[self.pk])
-
     def save(self, *args, **kwargs):
         fill_district(self)
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("supervision:rectification_detail", args=[self.pk])
 
     @property
     def is_open(self) -> bool:
