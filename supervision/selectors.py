@@ -57,7 +57,7 @@ def scope_district_id(user) -> int | None:
     district holds a twelfth of them). It only narrows: the scope still decides, so a row whose copied district
     were wrong would be missing from the district's pages, never shown on another's."""
     region_ids = scope_region_ids(user)
-    if region_ids is None or user.region.depth < 1:
+    if region_ids is None or user.is_superuser or user.region.depth < 1:  # a superuser's scope restricts nothing
         return None
     if scope_assigned_ids(user, Site, assigned_site_ids(user)):
         return None

@@ -62,7 +62,9 @@ def test_the_district_is_known_only_where_every_visible_site_lies_in_it(city, ca
     assert scope_district_id(cast.outsider) == city.district_b.pk
     assert scope_district_id(_town_user(city)) == city.district_a.pk
     on_the_city = UserFactory(scope=DataScope.REGION, region=city.city, roles=[Role.DISTRICT])
-    for user in (cast.staff, cast.admin, cast.viewer, cast.instructor, cast.leader, cast.nobody, on_the_city):
+    superuser = UserFactory(scope=DataScope.REGION, region=city.district_a, is_superuser=True)
+    users = (cast.staff, cast.admin, cast.viewer, cast.instructor, cast.leader, cast.nobody, on_the_city, superuser)
+    for user in users:
         assert scope_district_id(user) is None, user
 
 
@@ -77,7 +79,8 @@ def test_a_district_user_who_looks_after_a_site_elsewhere_is_not_narrowed(city, 
 
 def test_every_user_reads_what_the_scope_alone_gives(city, cast, spread):
     spread[3].liaisons.add(cast.instructor)
-    users = [*vars(cast).values(), _town_user(city)]
+    superuser = UserFactory(scope=DataScope.REGION, region=city.district_a, is_superuser=True)
+    users = [*vars(cast).values(), _town_user(city), superuser]
     for user in users:
         assert _narrowed(user) == _unnarrowed(user), user.username
     targets, items = _narrowed(cast.district)
